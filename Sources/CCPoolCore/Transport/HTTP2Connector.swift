@@ -1,0 +1,199 @@
+import NIOCore
+import NIOHTTP2
+import NIOPosix
+import NIOSSL
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Dials real HTTP/2 connections with SwiftNIO: TCP or a Unix socket, TLS when configured, the
+/// client preface, then waits for the server's SETTINGS (SPEC §2.3).
+public struct HTTP2Connector: SubchannelConnector {
+    private let tls: TLSClientContext?
+
+    /// - Parameter tls: TLS for every connection of this connector, or nil for plaintext.
+    public init(tls: TLSClientContext? = nil) {
+        self.tls = tls
+    }
+
+    public func connect(
+        to address: Address,
+        deadline: NIODeadline,
+        keepalive: KeepaliveConfiguration?,
+        on eventLoop: any EventLoop,
+        events: @escaping (ConnectionEvent) -> Void
+    ) -> any ConnectionHandle {
+        let connection = HTTP2Connection(eventLoop: eventLoop, events: events)
+        let boundConnection = NIOLoopBound(connection, eventLoop: eventLoop)
+        let tls = self.tls
+        let timeout = max(deadline - eventLoop.now, .milliseconds(1))
+
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(timeout)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let tls {
+                        try sync.addHandler(try tls.makeHandler(for: address))
+                    }
+                    _ = try sync.configureHTTP2Pipeline(
+                        mode: .client,
+                        connectionConfiguration: .init(),
+                        streamConfiguration: .init(),
+                        inboundStreamInitializer: { $0.close() }
+                    )
+                    try sync.addHandler(ConnectionHandler(connection: boundConnection.value, keepalive: keepalive))
+                }
+            }
+
+        let future: EventLoopFuture<any Channel>
+        switch address {
+        case .hostPort(let host, let port):
+            future = bootstrap.connect(host: host, port: port)
+        case .unix(let path):
+            future = bootstrap.connect(unixDomainSocketPath: path)
+        }
+        future.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let channel):
+                connection.connected(channel)
+            case .failure(let error):
+                connection.connectFailed(ConnectFailure.from(error))
+            }
+        }
+        return connection
+    }
+}
+
+/// One dialled connection's lifecycle, loop-confined. Turns channel callbacks into the exactly-once
+/// ``ConnectionEvent`` contract.
+final class HTTP2Connection: ConnectionHandle {
+    private enum State {
+        case dialling
+        case handshaking(any Channel)
+        case ready(any Channel)
+        /// Ended: reported to the subchannel, or closed by it.
+        case finished
+    }
+
+    private let eventLoop: any EventLoop
+    private var events: ((ConnectionEvent) -> Void)?
+    private var state: State = .dialling
+    private(set) var multiplexer: NIOHTTP2Handler.StreamMultiplexer?
+
+    init(eventLoop: any EventLoop, events: @escaping (ConnectionEvent) -> Void) {
+        self.eventLoop = eventLoop
+        self.events = events
+    }
+
+    func close() {
+        eventLoop.preconditionInEventLoop()
+        events = nil
+        switch state {
+        case .handshaking(let channel), .ready(let channel):
+            channel.close(promise: nil)
+        case .dialling, .finished:
+            break
+        }
+        state = .finished
+    }
+
+    // Called by the connector and the ConnectionHandler, on the loop.
+
+    func connected(_ channel: any Channel) {
+        guard case .dialling = state else {
+            // Closed while dialling: drop the late socket.
+            channel.close(promise: nil)
+            return
+        }
+        state = .handshaking(channel)
+        multiplexer = try? channel.pipeline.syncOperations.handler(type: NIOHTTP2Handler.self).syncMultiplexer()
+    }
+
+    func connectFailed(_ failure: ConnectFailure) {
+        guard case .dialling = state else { return }
+        state = .finished
+        report(.failed(failure))
+    }
+
+    func handshakeCompleted() {
+        guard case .handshaking(let channel) = state else { return }
+        state = .ready(channel)
+        report(.ready)
+    }
+
+    func goAwayReceived(code: HTTP2ErrorCode, debugData: String) {
+        switch state {
+        case .handshaking(let channel):
+            state = .finished
+            channel.close(promise: nil)
+            report(.failed(ConnectFailure("GOAWAY \(DisconnectReason.name(of: code)) during handshake")))
+        case .ready:
+            report(.goAway(code, debugData: debugData))
+        case .dialling, .finished:
+            break
+        }
+    }
+
+    func channelClosed(reason: DisconnectReason, detail: String) {
+        switch state {
+        case .dialling, .handshaking:
+            state = .finished
+            report(.failed(ConnectFailure(detail)))
+        case .ready:
+            state = .finished
+            report(.closed(reason, detail: detail))
+        case .finished:
+            break
+        }
+    }
+
+    private func report(_ event: ConnectionEvent) {
+        events?(event)
+    }
+}
+
+extension ConnectFailure {
+    /// Short human text for a dial error: "connection refused", "connection timed out", ...
+    static func from(_ error: any Error) -> ConnectFailure {
+        if let error = error as? NIOConnectionError {
+            if let first = error.connectionErrors.first {
+                return from(first.error)
+            }
+            if error.dnsAError != nil || error.dnsAAAAError != nil {
+                return ConnectFailure("name resolution failed for \(error.host)")
+            }
+            return ConnectFailure("no address to connect to for \(error.host)")
+        }
+        if let error = error as? ChannelError, case .connectTimeout = error {
+            return ConnectFailure("connection timed out")
+        }
+        if let io = error as? IOError {
+            return ConnectFailure(describe(errno: io.errnoCode))
+        }
+        if let tls = error as? NIOSSLError {
+            return ConnectFailure("TLS handshake failed: \(tls)")
+        }
+        return ConnectFailure("\(error)")
+    }
+
+    static func describe(errno code: Int32) -> String {
+        switch code {
+        case ECONNREFUSED: return "connection refused"
+        case ETIMEDOUT: return "connection timed out"
+        case ECONNRESET: return "connection reset"
+        case ECONNABORTED: return "connection aborted"
+        case ENOENT: return "no such socket file"
+        case EHOSTUNREACH: return "host unreachable"
+        case ENETUNREACH: return "network unreachable"
+        case EACCES, EPERM: return "permission denied"
+        default: return String(cString: strerror(code)).lowercased()
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import CCPoolCore
+import NIOCore
+import NIOHTTP2
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real loopback HTTP/2 server that tests steer: accept and send SETTINGS, hang after TCP
+/// accept, send GOAWAY, reset connections, or stop answering PINGs.
+final class TestServer: Sendable {
+    enum Behaviour: Sendable {
+        /// Speak HTTP/2: NIOHTTP2 sends SETTINGS right after the client preface.
+        case accept
+        /// Accept TCP and never answer (no SETTINGS).
+        case hang
+    }
+
+    private struct State {
+        var behaviour: Behaviour
+        var connections: [ObjectIdentifier: any Channel] = [:]
+        var accepted = 0
+        var closed = 0
+    }
+
+    let group: MultiThreadedEventLoopGroup
+    private let listener: any Channel
+    private let state: Mutex<State>
+    private let blackhole = Atomic<Bool>(false)
+    private let pings = Atomic<Int>(0)
+    /// Where the server listens, as a subchannel address.
+    let address: Address
+
+    private init(group: MultiThreadedEventLoopGroup, listener: any Channel, behaviour: Behaviour, address: Address) {
+        self.group = group
+        self.listener = listener
+        self.state = Mutex(State(behaviour: behaviour))
+        self.address = address
+    }
+
+    /// Starts a server on `host` (an ephemeral port), or on the Unix socket `unixPath`.
+    static func start(
+        host: String = "127.0.0.1", unixPath: String? = nil, behaviour: Behaviour = .accept
+    ) async throws -> TestServer {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let box = ServerBox()
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let server = box.server.withLock({ $0 }) else { return }
+                    try server.initialize(channel)
+                }
+            }
+        let listener: any Channel
+        let address: Address
+        if let unixPath {
+            listener = try await bootstrap.bind(unixDomainSocketPath: unixPath, cleanupExistingSocketFile: true).get()
+            address = .unix(path: unixPath)
+        } else {
+            listener = try await bootstrap.bind(host: host, port: 0).get()
+            address = .hostPort(host: host, port: listener.localAddress?.port ?? 0)
+        }
+        let server = TestServer(group: group, listener: listener, behaviour: behaviour, address: address)
+        box.server.withLock { $0 = server }
+        return server
+    }
+
+    /// PING frames received (and answered by NIOHTTP2) so far.
+    var pingsReceived: Int { pings.load(ordering: .relaxed) }
+    fileprivate func countPing() { pings.add(1, ordering: .relaxed) }
+
+    private func initialize(_ channel: any Channel) throws {
+        let behaviour = state.withLock { state in
+            state.accepted += 1
+            state.connections[ObjectIdentifier(channel)] = channel
+            return state.behaviour
+        }
+        channel.closeFuture.whenComplete { _ in
+            self.state.withLock { state in
+                state.connections[ObjectIdentifier(channel)] = nil
+                state.closed += 1
+            }
+        }
+        guard behaviour == .accept else { return }
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(BlackholeHandler(server: self))
+        _ = try sync.configureHTTP2Pipeline(
+            mode: .server, connectionConfiguration: .init(), streamConfiguration: .init(),
+            inboundStreamInitializer: { stream in stream.close() })
+        try sync.addHandler(PingCounter(server: self))
+    }
+
+    fileprivate var isBlackholed: Bool { blackhole.load(ordering: .relaxed) }
+
+    func setBehaviour(_ behaviour: Behaviour) {
+        state.withLock { $0.behaviour = behaviour }
+    }
+
+    /// How many TCP connections were accepted, and how many of them have closed.
+    var acceptedCount: Int { state.withLock { $0.accepted } }
+    var closedCount: Int { state.withLock { $0.closed } }
+    var openCount: Int { state.withLock { $0.connections.count } }
+
+    /// Sends GOAWAY with `code` on every open connection; closes them afterwards if asked.
+    func sendGoAway(code: HTTP2ErrorCode, debugData: String = "", thenClose: Bool = false) async throws {
+        for channel in openChannels() {
+            let data = debugData.isEmpty ? nil : channel.allocator.buffer(string: debugData)
+            let frame = HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: .rootStream, errorCode: code, opaqueData: data))
+            try await channel.writeAndFlush(frame)
+            if thenClose { try? await channel.close() }
+        }
+    }
+
+    /// Closes every open connection with a TCP RST (SO_LINGER 0).
+    func resetConnections() async {
+        for channel in openChannels() {
+            try? await (channel as? any SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+            try? await channel.close()
+        }
+    }
+
+    /// From now on, every byte the server receives is dropped: PINGs go unanswered.
+    func stopAnswering() {
+        blackhole.store(true, ordering: .relaxed)
+    }
+
+    func stop() async {
+        try? await listener.close()
+        for channel in openChannels() { try? await channel.close() }
+        try? await group.shutdownGracefully()
+    }
+
+    private func openChannels() -> [any Channel] {
+        state.withLock { Array($0.connections.values) }
+    }
+
+    /// An address on which nothing listens (connections are refused).
+    static func closedPort() async throws -> Address {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let channel = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        return .hostPort(host: "127.0.0.1", port: port)
+    }
+}
+
+/// Lets the child initializer find the server, which exists only after bind() returns.
+private final class ServerBox: Sendable {
+    let server = Mutex<TestServer?>(nil)
+}
+
+/// Drops all inbound bytes once the server is told to stop answering.
+private final class BlackholeHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    let server: TestServer
+    init(server: TestServer) { self.server = server }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if server.isBlackholed { return }
+        context.fireChannelRead(data)
+    }
+}
+
+/// Counts the client's PINGs (NIOHTTP2 forwards root-stream frames after answering them).
+private final class PingCounter: ChannelInboundHandler, Sendable {
+    typealias InboundIn = HTTP2Frame
+    let server: TestServer
+    init(server: TestServer) { self.server = server }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .ping(_, ack: false) = unwrapInboundIn(data).payload { server.countPing() }
+    }
+}
