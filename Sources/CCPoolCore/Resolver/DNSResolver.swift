@@ -14,7 +14,7 @@ public typealias DNSLookup = @Sendable (_ host: String, _ port: Int, _ eventLoop
 
 /// `dns:///host[:port]` (default port 443).
 ///
-/// Resolves at start, and again when asked (``Resolver/resolveNow()``) but at most once per
+/// Resolves at start, and again when asked (``NameResolver/resolveNow()``) but at most once per
 /// ``minimumInterval`` (30 s); a failed lookup is retried after the §2.8 backoff, and requests
 /// during that backoff wait for it.
 public struct DNSResolverBuilder: ResolverBuilder {
@@ -32,7 +32,7 @@ public struct DNSResolverBuilder: ResolverBuilder {
         _ = try hostPort(of: target)
     }
 
-    public func build(target: Target, context: ResolverContext) -> any Resolver {
+    public func build(target: Target, context: ResolverContext) -> any NameResolver {
         // validate() accepted the target; the fallback keeps build() total.
         let (host, port) = (try? hostPort(of: target)) ?? ("", 443)
         return DNSResolver(
@@ -57,7 +57,7 @@ public struct DNSResolverBuilder: ResolverBuilder {
 }
 
 /// The DNS resolver's loop-confined state.
-final class DNSResolver: Resolver {
+final class DNSResolver: NameResolver {
     private let host: String
     private let port: Int
     private let eventLoop: any EventLoop

@@ -22,7 +22,7 @@ enum HostPort {
             guard IPAddressText.isIPv6(host) else { throw HostPortError("\"\(host)\" is not an IPv6 address") }
         } else {
             let colons = text.filter { $0 == ":" }.count
-            if colons > 1 { throw HostPortError("IPv6 address \"\(text)\" must be written in brackets, like [::1]:443") }
+            if colons > 1 { throw HostPortError("too many colons in \"\(text)\" (IPv6 addresses need brackets, like [::1]:443)") }
             if let colon = text.firstIndex(of: ":") {
                 host = text[..<colon]
                 portText = text[text.index(after: colon)...]

@@ -24,7 +24,7 @@ public final class ManualResolverBuilder: ResolverBuilder {
 
     public func validate(_ target: Target) throws(TargetError) {}
 
-    public func build(target: Target, context: ResolverContext) -> any Resolver {
+    public func build(target: Target, context: ResolverContext) -> any NameResolver {
         let resolver = ManualResolver(eventLoop: context.eventLoop, builder: self)
         let box = ManualResolverBox(resolver: resolver, eventLoop: context.eventLoop)
         state.withLock { $0.resolvers.append(box) }
@@ -72,7 +72,7 @@ private final class WeakManualResolver {
     init(_ resolver: ManualResolver) { self.resolver = resolver }
 }
 
-final class ManualResolver: Resolver {
+final class ManualResolver: NameResolver {
     private let eventLoop: any EventLoop
     private let builder: ManualResolverBuilder
     private var listener: (any ResolverListener)?

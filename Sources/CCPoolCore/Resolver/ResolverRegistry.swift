@@ -47,7 +47,7 @@ public struct ResolverRegistry: Sendable {
     }
 
     /// Builds the resolver for a parsed target.
-    public func makeResolver(for target: Target, context: ResolverContext) throws(TargetError) -> any Resolver {
+    public func makeResolver(for target: Target, context: ResolverContext) throws(TargetError) -> any NameResolver {
         guard let builder = builder(for: target.scheme) else {
             throw TargetError(target: target.original, message: "no resolver is registered for scheme \"\(target.scheme)\"")
         }

@@ -4,7 +4,7 @@ import NIOCore
 ///
 /// It reports its addresses once, in the loop tick after ``start(listener:)``; ``resolveNow()``
 /// has nothing new to say.
-final class StaticResolver: Resolver {
+final class StaticResolver: NameResolver {
     private let addresses: [Address]
     private let eventLoop: any EventLoop
     private var listener: (any ResolverListener)?
@@ -39,7 +39,7 @@ public struct PassthroughResolverBuilder: ResolverBuilder {
         _ = try address(of: target)
     }
 
-    public func build(target: Target, context: ResolverContext) -> any Resolver {
+    public func build(target: Target, context: ResolverContext) -> any NameResolver {
         // validate() has accepted the target, so this cannot fail.
         let addresses = (try? address(of: target)).map { [$0] } ?? []
         return StaticResolver(addresses: addresses, eventLoop: context.eventLoop)
@@ -73,7 +73,7 @@ public struct IPResolverBuilder: ResolverBuilder {
         _ = try addresses(of: target)
     }
 
-    public func build(target: Target, context: ResolverContext) -> any Resolver {
+    public func build(target: Target, context: ResolverContext) -> any NameResolver {
         StaticResolver(addresses: (try? addresses(of: target)) ?? [], eventLoop: context.eventLoop)
     }
 
@@ -116,7 +116,7 @@ public struct UnixResolverBuilder: ResolverBuilder {
         _ = try path(of: target)
     }
 
-    public func build(target: Target, context: ResolverContext) -> any Resolver {
+    public func build(target: Target, context: ResolverContext) -> any NameResolver {
         let addresses = (try? path(of: target)).map { [Address.unix(path: $0)] } ?? []
         return StaticResolver(addresses: addresses, eventLoop: context.eventLoop)
     }

@@ -22,7 +22,7 @@ public struct ResolverError: Error, Hashable, Sendable, CustomStringConvertible 
 }
 
 /// Receives a resolver's results. Called on the resolver's event loop, never from inside
-/// ``Resolver/start(listener:)`` or ``Resolver/resolveNow()`` (results are always delivered in a
+/// ``NameResolver/start(listener:)`` or ``NameResolver/resolveNow()`` (results are always delivered in a
 /// later loop tick), so a listener may call back into the resolver freely.
 public protocol ResolverListener: AnyObject {
     func resolverDidResolve(_ result: ResolverResult)
@@ -32,7 +32,7 @@ public protocol ResolverListener: AnyObject {
 /// Watches a target and reports its addresses (grpc-go's `resolver.Resolver`).
 ///
 /// Loop-confined: every method must be called on the event loop the resolver was built for.
-public protocol Resolver: AnyObject {
+public protocol NameResolver: AnyObject {
     /// Starts resolving; results go to `listener`, which the resolver holds until ``close()``.
     func start(listener: any ResolverListener)
     /// A hint that the addresses may be stale (a connection failed or closed). Resolvers may
@@ -62,5 +62,5 @@ public protocol ResolverBuilder: Sendable {
     /// Checks the target's syntax without I/O; a target that passes can be built.
     func validate(_ target: Target) throws(TargetError)
     /// Builds a resolver for a target that passed ``validate(_:)``.
-    func build(target: Target, context: ResolverContext) -> any Resolver
+    func build(target: Target, context: ResolverContext) -> any NameResolver
 }

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `ccpool` executable: one binary, one subcommand per job (API.md §CLI).
+@main
+struct CCPoolCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ccpool",
+        abstract: "A sharded pool of gRPC client connections that reports the truth about each one.",
+        subcommands: [ServeCommand.self],
+        defaultSubcommand: ServeCommand.self
+    )
+}
