@@ -109,6 +109,10 @@ public final class HTTPServer: Sendable {
         state.withLock { state in
             guard let daemon = state.daemon, state.quiescedSocket < 0 else { return }
             state.quiescedSocket = MHD_quiesce_daemon(daemon)
+            // MHD stops accepting but keeps the socket listening, so the kernel would still complete
+            // handshakes that nobody serves. shutdown() makes Linux stop listening (new connections are
+            // refused) while the descriptor stays valid until MHD_stop_daemon, as MHD requires.
+            if state.quiescedSocket >= 0 { _ = shutdown(state.quiescedSocket, Int32(SHUT_RDWR)) }
         }
     }
 
@@ -183,6 +187,7 @@ private func core(_ cls: UnsafeMutableRawPointer?) -> ServerCore {
 /// `*con_cls` for the request.
 private let mhdURILog: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, OpaquePointer?)
     -> UnsafeMutableRawPointer? = { cls, uri, _ in
+        // Bytes that are not valid UTF-8 become U+FFFD here, which RequestTarget refuses as non-ASCII.
         let context = RequestContext(rawTarget: uri.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self) } ?? "")
         core(cls).liveContexts.add(1, ordering: .relaxed)
         return Unmanaged.passRetained(context).toOpaque()

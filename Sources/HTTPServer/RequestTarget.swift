@@ -22,6 +22,10 @@ public struct RequestTarget: Sendable, Equatable {
     /// Parses a raw request target; throws a 400 `HTTPError` on anything malformed.
     public init(parsing raw: String) throws(HTTPError) {
         self.raw = raw
+        // RFC 9112 §3.2: the request target is visible ASCII; anything else is refused, never guessed at.
+        guard raw.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw HTTPError.badRequest("invalid_path", "The request target has bytes outside visible ASCII.")
+        }
         var target = Substring(raw)
         // absolute-form (RFC 9112 §3.2.2): drop scheme and authority.
         if target.hasPrefix("http://") || target.hasPrefix("https://") {
@@ -73,11 +77,13 @@ public struct RequestTarget: Sendable, Equatable {
                     rawName = pair
                     rawValue = nil
                 }
-                guard let name = PercentDecoding.decode(rawName, plusIsSpace: true),
-                    let value = rawValue.map({ PercentDecoding.decode($0, plusIsSpace: true) }) ?? .some(nil)
-                else {
-                    throw HTTPError.badRequest(
-                        "invalid_query", "The query has a malformed percent escape or is not valid UTF-8.")
+                let invalid = HTTPError.badRequest(
+                    "invalid_query", "The query has a malformed percent escape or is not valid UTF-8.")
+                guard let name = PercentDecoding.decode(rawName, plusIsSpace: true) else { throw invalid }
+                var value: String?
+                if let rawValue {
+                    guard let decoded = PercentDecoding.decode(rawValue, plusIsSpace: true) else { throw invalid }
+                    value = decoded
                 }
                 items.append(QueryItem(rawName: String(rawName), rawValue: rawValue.map(String.init), name: name, value: value))
             }
