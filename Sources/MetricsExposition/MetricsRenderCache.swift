@@ -47,7 +47,7 @@ public final class MetricsRenderCache<Body: Sendable>: Sendable {
     private let gzipLevel: Int32
 
     /// `makeBody` turns a fresh render into what the cache keeps (called once per render).
-    public init(gzipLevel: Int32 = 6, makeBody: @escaping @Sendable (RenderedMetrics) -> Body) {
+    public init(gzipLevel: Int32 = 1, makeBody: @escaping @Sendable (RenderedMetrics) -> Body) {
         self.makeBody = makeBody
         self.gzipLevel = gzipLevel
     }
@@ -85,7 +85,7 @@ public final class MetricsRenderCache<Body: Sendable>: Sendable {
 
 extension MetricsRenderCache where Body == RenderedMetrics {
     /// A cache that keeps the `RenderedMetrics` themselves.
-    public convenience init(gzipLevel: Int32 = 6) {
+    public convenience init(gzipLevel: Int32 = 1) {
         self.init(gzipLevel: gzipLevel, makeBody: { $0 })
     }
 }
