@@ -12,7 +12,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var port: UInt16
     /// MHD threads, each with its own epoll set. Default: the number of online cores (at least 2).
     public var threadCount: Int
-    /// Connections served at once; MHD refuses further ones at accept.
+    /// Connections served at once. MHD divides the limit evenly over its threads; a thread at its share stops
+    /// accepting, so further connections wait in the kernel's accept queue (up to `listenBacklog`) until a
+    /// slot frees.
     public var connectionLimit: Int
     /// Connections from one IP address at once (0: no limit).
     public var perIPConnectionLimit: Int

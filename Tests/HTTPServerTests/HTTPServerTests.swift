@@ -229,6 +229,53 @@ import Glibc
         #expect(right.status == 200)
     }
 
+    /// Waits (bounded) until `condition` holds; polls server counters, never sleeps a fixed time.
+    static func waitUntil(_ condition: () -> Bool) -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(5)
+        while !condition() {
+            if clock.now >= deadline { return false }
+            usleep(1000)
+        }
+        return true
+    }
+
+    @Test func idleConnectionsTimeOut() throws {
+        let server = try HTTPServer(
+            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, threadCount: 2, connectionTimeoutSeconds: 1),
+            router: Self.makeRouter())
+        defer { server.stop() }
+        let client = try RawHTTPClient(host: "127.0.0.1", port: server.port)
+        try client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n")  // never finished
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(try client.readsEndOfStream())  // blocks until MHD closes it (recv timeout 5 s)
+        #expect(clock.now - start < .seconds(4))
+        #expect(Self.waitUntil { server.stats.connectionsOpen == 0 })
+    }
+
+    @Test func connectionLimitHoldsTheExtraConnectionUntilASlotFrees() throws {
+        // MHD splits the limit over its threads (1 each here); a thread at its limit stops accepting, so an
+        // extra connection waits in the kernel's backlog rather than being served or reset.
+        let server = try HTTPServer(
+            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, threadCount: 2, connectionLimit: 2),
+            router: Self.makeRouter())
+        defer { server.stop() }
+        var first: RawHTTPClient? = try RawHTTPClient(host: "127.0.0.1", port: server.port)
+        let second = try RawHTTPClient(host: "127.0.0.1", port: server.port)
+        try first!.sendRequest("GET", "/healthz")
+        try second.sendRequest("GET", "/healthz")
+        #expect(try first!.readResponse().status == 200)
+        #expect(try second.readResponse().status == 200)
+        #expect(server.stats.connectionsOpen == 2)
+        let third = try RawHTTPClient(host: "127.0.0.1", port: server.port)
+        try third.sendRequest("GET", "/healthz")
+        #expect(server.stats.connectionsOpened == 2)
+        first = nil  // closes the socket; MHD notices, frees the slot, and accepts the waiting connection
+        #expect(try third.readResponse().status == 200)
+        #expect(server.stats.connectionsOpened == 3)
+    }
+
     @Test func stopWhileARequestIsOpen() throws {
         let server = try Self.start()
         let client = try RawHTTPClient(host: "127.0.0.1", port: server.port)
@@ -238,9 +285,7 @@ import Glibc
         try idle.sendRequest("GET", "/healthz")
         #expect(try idle.readResponse().status == 200)
         // Wait (bounded, on an event, not a fixed sleep) until MHD has the partial request.
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(5)
-        while server.stats.liveRequestContexts < 1 && clock.now < deadline { usleep(1000) }
+        #expect(Self.waitUntil { server.stats.liveRequestContexts >= 1 })
         server.stop()
         #expect(try client.readsEndOfStream())
         #expect(try idle.readsEndOfStream())
