@@ -50,6 +50,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CSystemLibraryTests", dependencies: ["CSQLite", "CMicroHTTPD"]),
+
+        // ---- HTTP surface (branch `http`): MHD wrapper, metrics renderer, their tests and benchmark. ----
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
+        .target(name: "MetricsExposition", dependencies: ["CZlib"]),
+        .executableTarget(name: "MetricsBenchmark", dependencies: ["MetricsExposition"], path: "Benchmarks/MetricsBenchmark"),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "MetricsExposition"]),
+        .testTarget(name: "MetricsExpositionTests", dependencies: ["MetricsExposition", "CZlib"], exclude: ["Golden"]),
+        // ---- end of HTTP surface ----
     ],
     swiftLanguageModes: [.v6]
 )

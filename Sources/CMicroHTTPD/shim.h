@@ -40,4 +40,43 @@ static inline uint16_t ccpool_mhd_bound_port(struct MHD_Daemon *daemon) {
     return info == NULL ? 0 : info->port;
 }
 
+/* ---- HTTPServer module (branch http): a start function with the extra callbacks it needs. ---- */
+
+/// Everything of `ccpool_mhd_options` plus the callbacks the HTTPServer module uses: the URI log callback (sees
+/// the raw request target before MHD unescapes it, and creates the per-request context), the connection
+/// notifier (counts open connections), a listen backlog, and a per-IP connection limit.
+typedef struct ccpool_mhd_options_ex {
+    ccpool_mhd_options base;
+    void *(*uri_log)(void *cls, const char *uri, struct MHD_Connection *connection); /* may be NULL */
+    void *uri_log_cls;
+    MHD_NotifyConnectionCallback notify_connection;  /* may be NULL */
+    void *notify_connection_cls;
+    unsigned int listen_backlog;                     /* 0 = MHD's default */
+    unsigned int per_ip_connection_limit;            /* 0 = none */
+} ccpool_mhd_options_ex;
+
+/// Fixed-arity wrapper around `MHD_start_daemon` with the options of `ccpool_mhd_options_ex`.
+static inline struct MHD_Daemon *ccpool_mhd_start_ex(unsigned int flags,
+                                                     MHD_AccessHandlerCallback handler,
+                                                     void *handler_cls,
+                                                     const ccpool_mhd_options_ex *o) {
+    return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls,
+                            MHD_OPTION_SOCK_ADDR, o->base.bind_address,
+                            MHD_OPTION_THREAD_POOL_SIZE, o->base.thread_pool_size,
+                            MHD_OPTION_CONNECTION_LIMIT, o->base.connection_limit,
+                            MHD_OPTION_CONNECTION_TIMEOUT, o->base.connection_timeout_seconds,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->base.connection_memory_limit,
+                            MHD_OPTION_NOTIFY_COMPLETED, o->base.completed, o->base.completed_cls,
+                            MHD_OPTION_URI_LOG_CALLBACK, o->uri_log, o->uri_log_cls,
+                            MHD_OPTION_NOTIFY_CONNECTION, o->notify_connection, o->notify_connection_cls,
+                            MHD_OPTION_LISTEN_BACKLOG_SIZE, (o->listen_backlog == 0 ? 511u : o->listen_backlog),
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_connection_limit,
+                            MHD_OPTION_END);
+}
+
+/// The numeric value of an MHD flag set, for Swift (the flag enum imports as separate constants).
+static inline unsigned int ccpool_mhd_flags_epoll_itc(int ipv6) {
+    return (unsigned int)(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | (ipv6 ? MHD_USE_IPv6 : 0));
+}
+
 #endif

@@ -1,0 +1,16 @@
+#ifndef CCPOOL_CZLIB_SHIM_H
+#define CCPOOL_CZLIB_SHIM_H
+
+#include <zlib.h>
+
+/// `deflateInit2` is a macro and is not imported; this wrapper sets up a gzip stream (windowBits 15 + 16).
+static inline int ccpool_deflate_init_gzip(z_stream *stream, int level) {
+    return deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+}
+
+/// `inflateInit2` for gzip, used by tests to read back what they wrote.
+static inline int ccpool_inflate_init_gzip(z_stream *stream) {
+    return inflateInit2(stream, 15 + 16);
+}
+
+#endif

@@ -1,0 +1,136 @@
+/// A request handler.
+///
+/// **Threading rule:** handlers run synchronously on libmicrohttpd's own threads, several at once. They must
+/// never wait on Swift concurrency (no semaphores around `Task`s, no blocking on an actor): the cooperative
+/// pool may be the very thing that is busy, and MHD threads are few. Read immutable snapshots, take short
+/// locks, or do blocking reads on read-only SQLite connections. Never call `HTTPServer.stop()` from a handler
+/// (it joins the thread the handler runs on).
+public typealias HTTPHandler = @Sendable (HTTPRequest) throws(HTTPError) -> HTTPResponse
+
+/// A route pattern: `/v1/targets/{name}/pick`. Literal segments match exactly (after decoding the request's
+/// segment); `{name}` matches any one non-empty segment and hands its decoded value to the handler.
+public struct RoutePattern: Sendable, Hashable, CustomStringConvertible {
+    enum Segment: Sendable, Hashable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    let segments: [Segment]
+    public let description: String
+
+    /// Parses a pattern. Patterns are written by programmers, so a malformed one stops the program.
+    public init(_ pattern: String) {
+        precondition(pattern.hasPrefix("/"), "route pattern must start with '/': \(pattern)")
+        description = pattern
+        segments = pattern == "/"
+            ? []
+            : pattern.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map { part in
+                precondition(!part.isEmpty, "route pattern has an empty segment: \(pattern)")
+                if part.hasPrefix("{") && part.hasSuffix("}") && part.count > 2 {
+                    return .parameter(String(part.dropFirst().dropLast()))
+                }
+                precondition(!part.contains("{") && !part.contains("}"), "bad route segment \(part) in \(pattern)")
+                return .literal(String(part))
+            }
+    }
+
+    /// The parameters when `path` matches, or nil.
+    func match(_ path: [String]) -> [String: String]? {
+        guard path.count == segments.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (segment, value) in zip(segments, path) {
+            switch segment {
+            case .literal(let literal): if literal != value { return nil }
+            case .parameter(let name):
+                if value.isEmpty { return nil }
+                parameters[name] = value
+            }
+        }
+        return parameters
+    }
+}
+
+/// Routes requests by method and path pattern.
+///
+/// Built once before the server starts and immutable afterwards (a value type), so MHD threads read it
+/// without locks. Rules it applies to every request:
+/// - `HEAD` is answered by the `GET` route of the same path unless a `HEAD` route exists (MHD then sends the
+///   headers without the body);
+/// - a path that some route matches with another method → 405 with `Allow` listing the methods, sorted;
+/// - no route → 404 `not_found`;
+/// - a handler's `HTTPError` becomes the JSON error shape of API.md.
+public struct Router: Sendable {
+    struct Route: Sendable {
+        var method: HTTPMethod
+        var pattern: RoutePattern
+        var handler: HTTPHandler
+    }
+
+    /// The result of looking a request up.
+    public enum Match: Sendable {
+        case found(handler: HTTPHandler, parameters: [String: String], pattern: RoutePattern)
+        case methodNotAllowed(allowed: [HTTPMethod])
+        case notFound
+    }
+
+    private var routes: [Route] = []
+
+    public init() {}
+
+    /// Adds a route. Later routes do not override earlier ones: the first added match wins.
+    public mutating func add(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping HTTPHandler) {
+        routes.append(Route(method: method, pattern: RoutePattern(pattern), handler: handler))
+    }
+
+    public mutating func get(_ pattern: String, _ handler: @escaping HTTPHandler) { add(.get, pattern, handler) }
+    public mutating func put(_ pattern: String, _ handler: @escaping HTTPHandler) { add(.put, pattern, handler) }
+    public mutating func post(_ pattern: String, _ handler: @escaping HTTPHandler) { add(.post, pattern, handler) }
+    public mutating func delete(_ pattern: String, _ handler: @escaping HTTPHandler) { add(.delete, pattern, handler) }
+
+    /// Finds the route for `method` and the decoded `path`.
+    public func match(_ method: HTTPMethod, path: [String]) -> Match {
+        var allowed: Set<HTTPMethod> = []
+        var getFallback: Match?
+        for route in routes {
+            guard let parameters = route.pattern.match(path) else { continue }
+            if route.method == method {
+                return .found(handler: route.handler, parameters: parameters, pattern: route.pattern)
+            }
+            if method == .head && route.method == .get && getFallback == nil {
+                getFallback = .found(handler: route.handler, parameters: parameters, pattern: route.pattern)
+            }
+            allowed.insert(route.method)
+            if route.method == .get { allowed.insert(.head) }
+        }
+        if let getFallback { return getFallback }
+        if allowed.isEmpty { return .notFound }
+        return .methodNotAllowed(allowed: allowed.sorted())
+    }
+
+    /// Answers a complete request: routes it, calls the handler, and maps errors to the JSON error shape.
+    public func respond(
+        method: HTTPMethod, target rawTarget: String, headers: HTTPHeaders, body: [UInt8]
+    ) -> (response: HTTPResponse, pattern: String) {
+        let target: RequestTarget
+        do {
+            target = try RequestTarget(parsing: rawTarget)
+        } catch {
+            return (error.response, "")
+        }
+        switch match(method, path: target.segments) {
+        case .notFound:
+            return (HTTPError.notFound("No route for \(method) \(target.rawPath).").response, "")
+        case .methodNotAllowed(let allowed):
+            return (HTTPError.methodNotAllowed(allowed).response, "")
+        case .found(let handler, let parameters, let pattern):
+            let request = HTTPRequest(
+                method: method, target: target, headers: headers, body: body, pathParameters: parameters,
+                routePattern: pattern.description)
+            do {
+                return (try handler(request), pattern.description)
+            } catch {
+                return (error.response, pattern.description)
+            }
+        }
+    }
+}

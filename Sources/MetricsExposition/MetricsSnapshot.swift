@@ -1,0 +1,294 @@
+/// A gRPC connectivity state, spelled as gRPC spells it.
+public enum ConnectivityState: String, Sendable, CaseIterable, Hashable {
+    case idle = "IDLE"
+    case connecting = "CONNECTING"
+    case ready = "READY"
+    case transientFailure = "TRANSIENT_FAILURE"
+    case shutdown = "SHUTDOWN"
+
+    var index: Int {
+        switch self {
+        case .idle: 0
+        case .connecting: 1
+        case .ready: 2
+        case .transientFailure: 3
+        case .shutdown: 4
+        }
+    }
+}
+
+/// A subchannel's health as `ccpool_health_check_status` reports it (one-hot over all five).
+public enum HealthStatus: String, Sendable, CaseIterable, Hashable {
+    case serving = "SERVING"
+    case notServing = "NOT_SERVING"
+    case unknown = "UNKNOWN"
+    case serviceUnknown = "SERVICE_UNKNOWN"
+    case disabled = "DISABLED"
+}
+
+/// HTTP/2 error code names (RFC 9113 §7), for `GOAWAY <name>` disconnect reasons.
+public enum HTTP2ErrorCode: String, Sendable, CaseIterable, Hashable {
+    case noError = "NO_ERROR", protocolError = "PROTOCOL_ERROR", internalError = "INTERNAL_ERROR"
+    case flowControlError = "FLOW_CONTROL_ERROR", settingsTimeout = "SETTINGS_TIMEOUT", streamClosed = "STREAM_CLOSED"
+    case frameSizeError = "FRAME_SIZE_ERROR", refusedStream = "REFUSED_STREAM", cancel = "CANCEL"
+    case compressionError = "COMPRESSION_ERROR", connectError = "CONNECT_ERROR", enhanceYourCalm = "ENHANCE_YOUR_CALM"
+    case inadequateSecurity = "INADEQUATE_SECURITY", http11Required = "HTTP_1_1_REQUIRED"
+}
+
+/// Why a subchannel left READY: the closed set of gRPC A94 (SPEC §2.10). Never free error text.
+public enum DisconnectReason: Sendable, Hashable, CaseIterable {
+    case goaway(HTTP2ErrorCode)
+    case subchannelShutdown, connectionReset, connectionTimedOut, connectionAborted, socketError, unknown
+
+    public static let allCases: [DisconnectReason] =
+        HTTP2ErrorCode.allCases.map { .goaway($0) }
+        + [.subchannelShutdown, .connectionReset, .connectionTimedOut, .connectionAborted, .socketError, .unknown]
+
+    /// The `reason` label value.
+    public var label: String {
+        switch self {
+        case .goaway(let code): "GOAWAY \(code.rawValue)"
+        case .subchannelShutdown: "subchannel shutdown"
+        case .connectionReset: "connection reset"
+        case .connectionTimedOut: "connection timed out"
+        case .connectionAborted: "connection aborted"
+        case .socketError: "socket error"
+        case .unknown: "unknown"
+        }
+    }
+
+    var index: Int {
+        switch self {
+        case .goaway(let code): HTTP2ErrorCode.allCases.firstIndex(of: code)!
+        case .subchannelShutdown: HTTP2ErrorCode.allCases.count
+        case .connectionReset: HTTP2ErrorCode.allCases.count + 1
+        case .connectionTimedOut: HTTP2ErrorCode.allCases.count + 2
+        case .connectionAborted: HTTP2ErrorCode.allCases.count + 3
+        case .socketError: HTTP2ErrorCode.allCases.count + 4
+        case .unknown: HTTP2ErrorCode.allCases.count + 5
+        }
+    }
+}
+
+/// The transport security of a target's connections (gRPC A94 `security_level`).
+public enum SecurityLevel: String, Sendable, CaseIterable, Hashable {
+    case none = "none"
+    case integrityOnly = "integrity_only"
+    case privacyAndIntegrity = "privacy_and_integrity"
+}
+
+/// A counter per connectivity state (transitions *to* each state).
+public struct StateCounters: Sendable, Hashable {
+    public private(set) var counts: [UInt64] = [0, 0, 0, 0, 0]
+    public init() {}
+    public subscript(state: ConnectivityState) -> UInt64 {
+        get { counts[state.index] }
+        set { counts[state.index] = newValue }
+    }
+}
+
+/// A counter per disconnect reason.
+public struct DisconnectCounters: Sendable, Hashable {
+    public private(set) var counts = [UInt64](repeating: 0, count: DisconnectReason.allCases.count)
+    public init() {}
+    public subscript(reason: DisconnectReason) -> UInt64 {
+        get { counts[reason.index] }
+        set { counts[reason.index] = newValue }
+    }
+}
+
+/// A histogram's state: upper bounds (shared between series; arrays are copy-on-write), a count per bucket
+/// (not cumulative; one more than `bounds` for the `+Inf` overflow), and the sum of observations.
+public struct HistogramSnapshot: Sendable, Hashable {
+    public var bounds: [Double]
+    public var bucketCounts: [UInt64]
+    public var sum: Double
+
+    public init(bounds: [Double], bucketCounts: [UInt64]? = nil, sum: Double = 0) {
+        precondition(zip(bounds, bounds.dropFirst()).allSatisfy { $0 < $1 }, "histogram bounds must increase")
+        self.bounds = bounds
+        self.bucketCounts = bucketCounts ?? [UInt64](repeating: 0, count: bounds.count + 1)
+        precondition(self.bucketCounts.count == bounds.count + 1, "one count per bound plus +Inf")
+        self.sum = sum
+    }
+
+    /// Records one observation.
+    public mutating func observe(_ value: Double) {
+        var i = 0
+        while i < bounds.count && value > bounds[i] { i += 1 }
+        bucketCounts[i] += 1
+        sum += value
+    }
+
+    public var count: UInt64 { bucketCounts.reduce(0, +) }
+
+    /// Default bounds for connection set-up times, in seconds.
+    public static let connectBounds: [Double] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+    /// Default bounds for HTTP answer times, in seconds.
+    public static let httpBounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+}
+
+/// One subchannel of a target.
+public struct SubchannelMetrics: Sendable, Hashable {
+    public var id: UInt64
+    /// `host:port` or the unix path.
+    public var address: String
+    public var state: ConnectivityState
+    public var health: HealthStatus
+    /// Unix time of the last state transition, in seconds.
+    public var lastTransitionTime: Double
+    /// Transitions into each state.
+    public var transitions: StateCounters
+
+    public init(
+        id: UInt64, address: String, state: ConnectivityState, health: HealthStatus = .unknown,
+        lastTransitionTime: Double = 0, transitions: StateCounters = StateCounters()
+    ) {
+        self.id = id
+        self.address = address
+        self.state = state
+        self.health = health
+        self.lastTransitionTime = lastTransitionTime
+        self.transitions = transitions
+    }
+}
+
+/// One target (one channel) of the pool.
+public struct TargetMetrics: Sendable, Hashable {
+    /// The target's name (label `target`).
+    public var name: String
+    public var state: ConnectivityState
+    public var channelTransitions: StateCounters
+    /// Subchannels in render order; a second subchannel with an address already seen is not rendered
+    /// (its series would duplicate the first's).
+    public var subchannels: [SubchannelMetrics]
+    public var connectionAttemptsSucceeded: UInt64
+    public var connectionAttemptsFailed: UInt64
+    public var disconnections: DisconnectCounters
+    public var securityLevel: SecurityLevel
+    public var openConnections: UInt64
+    public var connectDuration: HistogramSnapshot
+    public var resolverUpdates: UInt64
+    public var resolverErrors: UInt64
+    public var picks: UInt64
+    public var pickFailures: UInt64
+
+    public init(
+        name: String, state: ConnectivityState, channelTransitions: StateCounters = StateCounters(),
+        subchannels: [SubchannelMetrics] = [], connectionAttemptsSucceeded: UInt64 = 0,
+        connectionAttemptsFailed: UInt64 = 0, disconnections: DisconnectCounters = DisconnectCounters(),
+        securityLevel: SecurityLevel = .none, openConnections: UInt64 = 0,
+        connectDuration: HistogramSnapshot = HistogramSnapshot(bounds: HistogramSnapshot.connectBounds),
+        resolverUpdates: UInt64 = 0, resolverErrors: UInt64 = 0, picks: UInt64 = 0, pickFailures: UInt64 = 0
+    ) {
+        self.name = name
+        self.state = state
+        self.channelTransitions = channelTransitions
+        self.subchannels = subchannels
+        self.connectionAttemptsSucceeded = connectionAttemptsSucceeded
+        self.connectionAttemptsFailed = connectionAttemptsFailed
+        self.disconnections = disconnections
+        self.securityLevel = securityLevel
+        self.openConnections = openConnections
+        self.connectDuration = connectDuration
+        self.resolverUpdates = resolverUpdates
+        self.resolverErrors = resolverErrors
+        self.picks = picks
+        self.pickFailures = pickFailures
+    }
+}
+
+/// History writer counters.
+public struct HistoryMetrics: Sendable, Hashable {
+    public var eventsWritten: UInt64 = 0
+    public var queueDepth: UInt64 = 0
+    public var writeErrors: UInt64 = 0
+    public var databaseBytes: UInt64 = 0
+    public init(eventsWritten: UInt64 = 0, queueDepth: UInt64 = 0, writeErrors: UInt64 = 0, databaseBytes: UInt64 = 0) {
+        self.eventsWritten = eventsWritten
+        self.queueDepth = queueDepth
+        self.writeErrors = writeErrors
+        self.databaseBytes = databaseBytes
+    }
+}
+
+/// HTTP server counters: requests per (handler, code) and answer times per handler, each in render order.
+public struct HTTPMetrics: Sendable, Hashable {
+    public struct RequestCount: Sendable, Hashable {
+        public var handler: String
+        public var code: Int
+        public var count: UInt64
+        public init(handler: String, code: Int, count: UInt64) {
+            self.handler = handler
+            self.code = code
+            self.count = count
+        }
+    }
+    public struct Duration: Sendable, Hashable {
+        public var handler: String
+        public var histogram: HistogramSnapshot
+        public init(handler: String, histogram: HistogramSnapshot) {
+            self.handler = handler
+            self.histogram = histogram
+        }
+    }
+    public var requests: [RequestCount]
+    public var durations: [Duration]
+    public init(requests: [RequestCount] = [], durations: [Duration] = []) {
+        self.requests = requests
+        self.durations = durations
+    }
+}
+
+/// `ccpool_build_info` labels.
+public struct BuildInfo: Sendable, Hashable {
+    public var version: String
+    public var revision: String
+    public var swiftVersion: String
+    public init(version: String, revision: String, swiftVersion: String) {
+        self.version = version
+        self.revision = revision
+        self.swiftVersion = swiftVersion
+    }
+}
+
+/// Everything `/metrics` shows, captured at one moment. The pool fills it; the renderer only reads it.
+///
+/// `version` identifies the state it was taken from: two snapshots with the same version must render the
+/// same bytes (the render cache relies on it), so whoever builds snapshots bumps the version whenever anything
+/// here changes — including the process metrics, if they should refresh (for example at most once a second).
+/// Targets render in array order: keep it sorted by name for stable output.
+public struct MetricsSnapshot: Sendable {
+    public var version: UInt64
+    public var targets: [TargetMetrics]
+    /// METRICS.md **S** families (`metrics.subchannel_series`).
+    public var subchannelSeries: Bool
+    public var history: HistoryMetrics
+    public var configReloads: UInt64
+    public var configReloadFailures: UInt64
+    public var http: HTTPMetrics
+    public var shardIndex: UInt64
+    public var shardCount: UInt64
+    public var build: BuildInfo
+    /// nil leaves the `process_*` families out (tests; platforms without /proc).
+    public var process: ProcessMetrics?
+
+    public init(
+        version: UInt64, targets: [TargetMetrics] = [], subchannelSeries: Bool = true,
+        history: HistoryMetrics = HistoryMetrics(), configReloads: UInt64 = 0, configReloadFailures: UInt64 = 0,
+        http: HTTPMetrics = HTTPMetrics(), shardIndex: UInt64 = 0, shardCount: UInt64 = 1,
+        build: BuildInfo, process: ProcessMetrics? = nil
+    ) {
+        self.version = version
+        self.targets = targets
+        self.subchannelSeries = subchannelSeries
+        self.history = history
+        self.configReloads = configReloads
+        self.configReloadFailures = configReloadFailures
+        self.http = http
+        self.shardIndex = shardIndex
+        self.shardCount = shardCount
+        self.build = build
+        self.process = process
+    }
+}

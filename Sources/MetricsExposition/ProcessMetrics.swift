@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The standard `process_*` metrics, read from Linux's /proc (the names and meanings of client_golang's
+/// process collector).
+public struct ProcessMetrics: Sendable, Hashable {
+    public var residentMemoryBytes: UInt64
+    public var virtualMemoryBytes: UInt64
+    public var cpuSeconds: Double
+    public var openFDs: UInt64
+    public var maxFDs: UInt64
+    /// Unix time the process started, in seconds.
+    public var startTimeSeconds: Double
+
+    public init(
+        residentMemoryBytes: UInt64, virtualMemoryBytes: UInt64, cpuSeconds: Double, openFDs: UInt64, maxFDs: UInt64,
+        startTimeSeconds: Double
+    ) {
+        self.residentMemoryBytes = residentMemoryBytes
+        self.virtualMemoryBytes = virtualMemoryBytes
+        self.cpuSeconds = cpuSeconds
+        self.openFDs = openFDs
+        self.maxFDs = maxFDs
+        self.startTimeSeconds = startTimeSeconds
+    }
+
+    /// Reads the current process's metrics: CPU time, start time and virtual size from /proc/self/stat,
+    /// resident memory from /proc/self/status (`VmRSS`), open descriptors by listing /proc/self/fd, the
+    /// descriptor limit from /proc/self/limits (`Max open files`, soft), boot time from /proc/stat.
+    /// nil when /proc is not readable.
+    public static func read() -> ProcessMetrics? {
+        guard let stat = readFile("/proc/self/stat"), let close = stat.lastIndex(of: ")") else { return nil }
+        // Fields after "pid (comm)": state is field 3; utime 14, stime 15, starttime 22, vsize 23, rss 24.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        func field(_ n: Int) -> UInt64? {
+            let i = n - 3
+            return i < fields.count ? UInt64(fields[i]) : nil
+        }
+        guard let utime = field(14), let stime = field(15), let start = field(22), let vsize = field(23),
+            let rssPages = field(24)
+        else { return nil }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
+
+        var resident = rssPages * pageSize
+        if let status = readFile("/proc/self/status"),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kb = line.split(separator: " ").dropFirst().first.flatMap({ UInt64($0) })
+        {
+            resident = kb * 1024
+        }
+
+        var bootTime = 0.0
+        if let procStat = readFile("/proc/stat"),
+            let line = procStat.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
+            let seconds = line.split(separator: " ").last.flatMap({ Double($0) })
+        {
+            bootTime = seconds
+        }
+
+        var maxFDs: UInt64 = 0
+        if let limits = readFile("/proc/self/limits"),
+            let line = limits.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") })
+        {
+            let values = line.dropFirst("Max open files".count).split(separator: " ")
+            maxFDs = values.first.flatMap { UInt64($0) } ?? 0
+        }
+
+        return ProcessMetrics(
+            residentMemoryBytes: resident, virtualMemoryBytes: vsize,
+            cpuSeconds: Double(utime + stime) / ticks, openFDs: countOpenFDs(), maxFDs: maxFDs,
+            startTimeSeconds: bootTime + Double(start) / ticks)
+    }
+
+    private static func countOpenFDs() -> UInt64 {
+        guard let dir = opendir("/proc/self/fd") else { return 0 }
+        defer { closedir(dir) }
+        var count: UInt64 = 0
+        while let entry = readdir(dir) {
+            let isDot = withUnsafeBytes(of: entry.pointee.d_name) { name in
+                name[0] == UInt8(ascii: ".") && (name[1] == 0 || (name[1] == UInt8(ascii: ".") && name[2] == 0))
+            }
+            if !isDot { count += 1 }
+        }
+        // The directory stream itself holds one descriptor while we count.
+        return count > 0 ? count - 1 : 0
+    }
+
+    private static func readFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { _ = Glibc.close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
