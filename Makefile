@@ -4,8 +4,11 @@
 SHELL := /bin/bash
 export PATH := $(PATH):/opt/swift/usr/bin
 
-# System packages the build and the tests need.
-APT_PACKAGES := libmicrohttpd-dev libsqlite3-dev pkg-config
+# System packages the build and the tests need (prometheus brings promtool for the exposition
+# checks), and the Python packages of the test peers.
+APT_PACKAGES := libmicrohttpd-dev libsqlite3-dev zlib1g-dev pkg-config prometheus python3-pip
+PIP_PACKAGES := prometheus-client
+PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
 RUN_ARGS ?=
 
@@ -22,7 +25,15 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@missing=""; \
+	for p in $(PIP_PACKAGES); do \
+	  $(PYTHON) -m pip show -q $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing (pip):$$missing"; \
+	  $(PYTHON) -m pip install -q $$missing || $(PYTHON) -m pip install -q --break-system-packages $$missing; \
 	fi
 
 ## build: debug build of everything.

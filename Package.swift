@@ -55,7 +55,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         .target(name: "MetricsExposition", dependencies: ["CZlib"]),
-        .executableTarget(name: "MetricsBenchmark", dependencies: ["MetricsExposition"], path: "Benchmarks/MetricsBenchmark"),
+        .executableTarget(name: "MetricsBenchmark", dependencies: ["MetricsExposition"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "MetricsExposition"]),
         .testTarget(name: "MetricsExpositionTests", dependencies: ["MetricsExposition", "CZlib"], exclude: ["Golden"]),
         // ---- end of HTTP surface ----

@@ -8,12 +8,15 @@ import NIOCore
 /// asynchronous so that a balancer calling it never re-enters the serializer.
 final class ACBalancerWrapper: SubConn, SubchannelObserver {
     private(set) var subchannel: Subchannel!
-    private unowned let channel: ClientConn
+    /// Weak: a subchannel (kept alive by a pending timer) may outlive its channel.
+    private weak var channel: ClientConn?
+    private let eventLoop: any EventLoop
     private let updates: SubConnStateBuffer<CCBalancerWrapper.SubConnUpdate>
     private var isShutdown = false
 
     init(channel: ClientConn, updates: SubConnStateBuffer<CCBalancerWrapper.SubConnUpdate>) {
         self.channel = channel
+        self.eventLoop = channel.eventLoop
         self.updates = updates
     }
 
@@ -31,8 +34,8 @@ final class ACBalancerWrapper: SubConn, SubchannelObserver {
     }
 
     func connect() {
-        let subchannel = NIOLoopBound(self.subchannel!, eventLoop: channel.eventLoop)
-        channel.eventLoop.execute { subchannel.value.connect() }
+        let subchannel = NIOLoopBound(self.subchannel!, eventLoop: eventLoop)
+        eventLoop.execute { subchannel.value.connect() }
     }
 
     func shutdown() {
@@ -44,11 +47,11 @@ final class ACBalancerWrapper: SubConn, SubchannelObserver {
     // MARK: SubchannelObserver
 
     func subchannel(_ subchannel: Subchannel, didEmit event: SubchannelEvent) {
-        guard subchannel === self.subchannel else { return }
+        guard subchannel === self.subchannel, let channel else { return }
         channel.subchannel(subchannel, didEmit: event)
         if case .transition(let transition) = event {
             let state = SubConnState(transition.to, reason: transition.reason)
-            updates.put(.init(subConn: NIOLoopBound(self, eventLoop: channel.eventLoop), state: state))
+            updates.put(.init(subConn: NIOLoopBound(self, eventLoop: eventLoop), state: state))
         }
         if case .reresolutionRequested = event {
             channel.resolveNow()

@@ -58,36 +58,42 @@ public final class PickerState: Sendable {
     ///   - timeout: past it the pick fails with DEADLINE_EXCEEDED and the latest error.
     public func pick(waitForReady: Bool, timeout: TimeAmount) -> EventLoopFuture<PickedSubConn> {
         let deadline = NIODeadline.now() + timeout
-        return attempt(after: nil, waitForReady: waitForReady, deadline: deadline)
+        return attempt(after: nil, waitForReady: waitForReady, connecting: false, deadline: deadline)
     }
 
-    private func attempt(after seen: UInt64?, waitForReady: Bool, deadline: NIODeadline) -> EventLoopFuture<PickedSubConn> {
+    /// - Parameter connecting: this pick woke an idle channel, so it waits through the
+    ///   CONNECTING that follows (gRPC's connect-on-first-pick) even without wait-for-ready.
+    private func attempt(
+        after seen: UInt64?, waitForReady: Bool, connecting: Bool, deadline: NIODeadline
+    ) -> EventLoopFuture<PickedSubConn> {
         let (generation, picker, lastError, closed) = state.withLock {
             ($0.generation, $0.picker, $0.lastError, $0.closed)
         }
         if closed { return eventLoop.makeFailedFuture(PickError(.unavailable, "channel shut down")) }
         if generation == seen {
-            return wait(after: generation, waitForReady: waitForReady, deadline: deadline)
+            return wait(after: generation, waitForReady: waitForReady, connecting: connecting, deadline: deadline)
         }
         switch picker.pick() {
         case .pick(let picked):
             return eventLoop.makeSucceededFuture(picked)
         case .idle:
             requestExitIdle()
-            return wait(after: generation, waitForReady: waitForReady, deadline: deadline)
+            return wait(after: generation, waitForReady: waitForReady, connecting: true, deadline: deadline)
         case .noSubConnAvailable:
-            guard waitForReady else {
+            guard waitForReady || connecting else {
                 return eventLoop.makeFailedFuture(PickError(.unavailable, lastError ?? "no subchannel is ready"))
             }
-            return wait(after: generation, waitForReady: waitForReady, deadline: deadline)
+            return wait(after: generation, waitForReady: waitForReady, connecting: connecting, deadline: deadline)
         case .transientFailure(let reason):
             guard waitForReady else { return eventLoop.makeFailedFuture(PickError(.unavailable, reason)) }
-            return wait(after: generation, waitForReady: waitForReady, deadline: deadline)
+            return wait(after: generation, waitForReady: waitForReady, connecting: connecting, deadline: deadline)
         }
     }
 
     /// Waits for a generation newer than `generation`, or the deadline.
-    private func wait(after generation: UInt64, waitForReady: Bool, deadline: NIODeadline) -> EventLoopFuture<PickedSubConn> {
+    private func wait(
+        after generation: UInt64, waitForReady: Bool, connecting: Bool, deadline: NIODeadline
+    ) -> EventLoopFuture<PickedSubConn> {
         let waiter = PickWaiter(promise: eventLoop.makePromise())
         let registered = state.withLock { state -> Bool in
             guard state.generation == generation, !state.closed else { return false }
@@ -96,7 +102,7 @@ public final class PickerState: Sendable {
         }
         if !registered {
             // A newer picker (or close) arrived in between: look again now.
-            return attempt(after: generation, waitForReady: waitForReady, deadline: deadline)
+            return attempt(after: generation, waitForReady: waitForReady, connecting: connecting, deadline: deadline)
         }
         let timeout = eventLoop.scheduleTask(deadline: deadline) {
             let reason = self.lastError
@@ -104,7 +110,7 @@ public final class PickerState: Sendable {
         }
         return waiter.promise.futureResult.flatMap { _ in
             timeout.cancel()
-            return self.attempt(after: generation, waitForReady: waitForReady, deadline: deadline)
+            return self.attempt(after: generation, waitForReady: waitForReady, connecting: connecting, deadline: deadline)
         }
     }
 }

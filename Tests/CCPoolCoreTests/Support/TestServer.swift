@@ -42,7 +42,7 @@ final class TestServer: Sendable {
 
     /// Starts a server on `host` (an ephemeral port), or on the Unix socket `unixPath`.
     static func start(
-        host: String = "127.0.0.1", unixPath: String? = nil, behaviour: Behaviour = .accept
+        host: String = "127.0.0.1", port: Int = 0, unixPath: String? = nil, behaviour: Behaviour = .accept
     ) async throws -> TestServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let box = ServerBox()
@@ -60,7 +60,7 @@ final class TestServer: Sendable {
             listener = try await bootstrap.bind(unixDomainSocketPath: unixPath, cleanupExistingSocketFile: true).get()
             address = .unix(path: unixPath)
         } else {
-            listener = try await bootstrap.bind(host: host, port: 0).get()
+            listener = try await bootstrap.bind(host: host, port: port).get()
             address = .hostPort(host: host, port: listener.localAddress?.port ?? 0)
         }
         let server = TestServer(group: group, listener: listener, behaviour: behaviour, address: address)
