@@ -161,7 +161,8 @@ public final class ClientConn {
         let handle = ACBalancerWrapper(channel: self, updates: wrapper.updates)
         let subchannel = Subchannel(
             addresses: addresses, eventLoop: eventLoop, connector: options.connector, backoff: options.backoff,
-            keepalive: options.keepalive, wallClock: wallClock, observer: handle, logger: logger)
+            keepalive: options.keepalive, healthCheckService: options.serviceConfig.healthCheckServiceName,
+            wallClock: wallClock, observer: handle, logger: logger)
         handle.wrap(subchannel)
         if wrapper.isClosed || state == .shutdown {
             // A balancer being closed may still create SubConns; they never live.

@@ -24,6 +24,10 @@ public final class Subchannel {
     private var connection: (attemptID: Int, handle: any ConnectionHandle)?
     private var passDeadlineTimer: Scheduled<Void>?
     private var backoffTimer: Scheduled<Void>?
+    /// The grpc.health.v1 service to watch once connected (SPEC §7), or nil.
+    public let healthCheckService: String?
+    private var healthCall: HealthCheckCall?
+    private var healthRetryTimer: Scheduled<Void>?
 
     /// Keepalive in force; doubled when the server complains of too many pings (SPEC §2.9).
     public private(set) var keepalive: KeepaliveConfiguration?
@@ -38,6 +42,8 @@ public final class Subchannel {
         case passDeadline
         case backoffElapsed
         case connection(attemptID: Int, ConnectionEvent)
+        case health(attemptID: Int, HealthCheckEvent)
+        case healthRetry
     }
 
     public init(
@@ -47,6 +53,7 @@ public final class Subchannel {
         connector: any SubchannelConnector,
         backoff: BackoffConfiguration = .init(),
         keepalive: KeepaliveConfiguration? = nil,
+        healthCheckService: String? = nil,
         random: any RandomSource = SystemRandomSource(),
         wallClock: @escaping @Sendable () -> Date = { Date() },
         observer: (any SubchannelObserver)?,
@@ -54,7 +61,9 @@ public final class Subchannel {
     ) {
         self.id = id
         self.eventLoop = eventLoop
-        self.machine = SubchannelStateMachine(addresses: addresses, backoff: backoff, random: random)
+        self.machine = SubchannelStateMachine(
+            addresses: addresses, backoff: backoff, random: random, checksHealth: healthCheckService != nil)
+        self.healthCheckService = healthCheckService
         self.connector = connector
         self.keepalive = keepalive
         self.wallClock = wallClock
@@ -69,6 +78,9 @@ public final class Subchannel {
     public var state: ConnectivityState { machine.connectivityState }
     public var addresses: [Address] { machine.addresses }
     public var connectedAddress: Address? { machine.connectedAddress }
+    /// The health the API shows: DISABLED without health checking (or when the server does not
+    /// implement it), UNKNOWN until the server answers.
+    public var health: HealthStatus { machine.health }
     /// The live connection once READY (health checking opens streams on it).
     public var readyConnection: (any ConnectionHandle)? {
         machine.connectedAddress == nil ? nil : connection?.handle
@@ -131,6 +143,20 @@ public final class Subchannel {
                 forget(attemptID)
                 return machine.connectionLost(attemptID: attemptID, reason: reason, detail: detail)
             }
+        case .health(let attemptID, let event):
+            switch event {
+            case .status(let status):
+                return machine.healthStatus(attemptID: attemptID, status)
+            case .finished(let status):
+                healthCall = nil
+                if status.code == .unimplemented {
+                    logger.notice("server does not implement grpc.health.v1: health checking disabled for this connection")
+                }
+                return machine.healthFinished(attemptID: attemptID, status, now: now)
+            }
+        case .healthRetry:
+            healthRetryTimer = nil
+            return machine.healthRetryElapsed()
         }
     }
 
@@ -173,6 +199,21 @@ public final class Subchannel {
                 emit(.connectionAttemptSucceeded(address: address, duration: duration))
             case .attemptFailed(let reason):
                 emit(.connectionAttemptFailed(reason: reason))
+            case .startHealthCheck(let attemptID):
+                startHealthCheck(attemptID)
+            case .cancelHealthCheck:
+                healthCall?.cancel()
+                healthCall = nil
+            case .armHealthRetry(let deadline):
+                healthRetryTimer?.cancel()
+                healthRetryTimer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+                    self.handle(.healthRetry)
+                }
+            case .disarmHealthRetry:
+                healthRetryTimer?.cancel()
+                healthRetryTimer = nil
+            case .healthChanged(let status):
+                emit(.healthChanged(status))
             }
         }
     }
@@ -185,6 +226,20 @@ public final class Subchannel {
             self?.handle(.connection(attemptID: attemptID, event.withAddress(address)))
         }
         connection = (attemptID, handle)
+    }
+
+    private func startHealthCheck(_ attemptID: Int) {
+        guard let service = healthCheckService, let connection, connection.attemptID == attemptID,
+            let multiplexer = connection.handle.multiplexer, let address = machine.connectedAddress
+        else { return }
+        healthCall?.cancel()
+        // Every health RPC has a deadline: the first answer must come within the connect timeout.
+        healthCall = HealthCheckClient.watch(
+            service: service, on: multiplexer, eventLoop: eventLoop, authority: address.authority,
+            firstResponseTimeout: machine.backoff.minConnectTimeout
+        ) { [weak self] event in
+            self?.handle(.health(attemptID: attemptID, event))
+        }
     }
 
     private func forget(_ attemptID: Int) {

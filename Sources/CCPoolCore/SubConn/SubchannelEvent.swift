@@ -41,6 +41,8 @@ public enum SubchannelEvent: Hashable, Sendable {
     case reresolutionRequested
     /// The server said "too_many_pings": the keepalive interval was doubled to `keepaliveTime`.
     case keepaliveThrottled(keepaliveTime: TimeAmount)
+    /// The health-check status shown by the API changed (SPEC §7).
+    case healthChanged(HealthStatus)
 }
 
 /// Receives a subchannel's events on the subchannel's event loop, synchronously and in order.

@@ -27,6 +27,18 @@ struct SubchannelStateMachine {
         case ready(Connected)
         case transientFailure
         case shutdown
+        /// Transport up, health checking decides (SPEC §7): CONNECTING until the first answer,
+        /// TRANSIENT_FAILURE while the server is not serving or the health stream is retrying.
+        case checkingHealth(Connected, HealthPhase)
+    }
+
+    enum HealthPhase: Equatable {
+        /// Waiting for the first health answer: CONNECTING.
+        case awaitingFirstAnswer
+        /// The server answered something other than SERVING: TF.
+        case notServing(String)
+        /// The health stream failed; a new one starts after the backoff: TF.
+        case retrying(String)
     }
 
     /// One connection pass over the address list.
@@ -63,6 +75,13 @@ struct SubchannelStateMachine {
         case requestReresolution
         case attemptSucceeded(address: Address, duration: TimeAmount)
         case attemptFailed(reason: String)
+        /// Open a health Watch on the connection of `attemptID`.
+        case startHealthCheck(attemptID: Int)
+        case cancelHealthCheck
+        case armHealthRetry(NIODeadline)
+        case disarmHealthRetry
+        /// The health status the API shows changed.
+        case healthChanged(HealthStatus)
     }
 
     private(set) var state: State = .idle
@@ -72,11 +91,32 @@ struct SubchannelStateMachine {
     var backoff: BackoffConfiguration
     private var nextAttemptID = 1
     private var random: any RandomSource
+    /// Whether READY waits for a health check (the target's `healthCheckConfig`).
+    let checksHealth: Bool
+    /// Consecutive failed health streams, reset by every health message received.
+    private var healthFailures = 0
+    /// What the API shows: DISABLED without health checking, UNKNOWN while there is no answer.
+    private(set) var health: HealthStatus
 
-    init(addresses: [Address], backoff: BackoffConfiguration, random: any RandomSource) {
+    init(addresses: [Address], backoff: BackoffConfiguration, random: any RandomSource, checksHealth: Bool = false) {
         self.addresses = addresses
         self.backoff = backoff
         self.random = random
+        self.checksHealth = checksHealth
+        self.health = checksHealth ? .unknown : .disabled
+    }
+
+    /// Records a new health status, returning the event for it if it changed.
+    private mutating func setHealth(_ new: HealthStatus) -> [Action] {
+        guard new != health else { return [] }
+        health = new
+        return [.healthChanged(new)]
+    }
+
+    /// Stops health checking on a transport that is going away.
+    private mutating func stopHealthChecking() -> [Action] {
+        guard checksHealth else { return [] }
+        return [.cancelHealthCheck, .disarmHealthRetry] + setHealth(.unknown)
     }
 
     var connectivityState: ConnectivityState {
@@ -86,13 +126,20 @@ struct SubchannelStateMachine {
         case .ready: return .ready
         case .transientFailure: return .transientFailure
         case .shutdown: return .shutdown
+        case .checkingHealth(_, .awaitingFirstAnswer): return .connecting
+        case .checkingHealth: return .transientFailure
         }
     }
 
-    var connectedAddress: Address? {
-        if case .ready(let connected) = state { return connected.address }
-        return nil
+    /// The live transport, READY or being health-checked.
+    private var connected: Connected? {
+        switch state {
+        case .ready(let connected), .checkingHealth(let connected, _): return connected
+        default: return nil
+        }
     }
+
+    var connectedAddress: Address? { connected?.address }
 
     // MARK: Inputs
 
@@ -119,13 +166,63 @@ struct SubchannelStateMachine {
             return [.closeConnection(attemptID: attemptID)]
         }
         let address = addresses[pass.addressIndex]
-        state = .ready(Connected(attemptID: attemptID, address: address))
+        let connected = Connected(attemptID: attemptID, address: address)
         failures = 0
-        return [
-            .disarmPassDeadline,
-            .attemptSucceeded(address: address, duration: now - pass.startedAt),
-            .transition(from: .connecting, to: .ready, address: address, reason: "connected", disconnect: nil),
-        ]
+        let succeeded: [Action] = [.disarmPassDeadline, .attemptSucceeded(address: address, duration: now - pass.startedAt)]
+        if checksHealth {
+            // §7: stay CONNECTING until the first health answer.
+            state = .checkingHealth(connected, .awaitingFirstAnswer)
+            healthFailures = 0
+            return succeeded + setHealth(.unknown) + [.startHealthCheck(attemptID: attemptID)]
+        }
+        state = .ready(connected)
+        return succeeded + [.transition(from: .connecting, to: .ready, address: address, reason: "connected", disconnect: nil)]
+    }
+
+    // MARK: Health checking (SPEC §7)
+
+    /// A health message arrived on the connection of `attemptID`.
+    mutating func healthStatus(attemptID: Int, _ status: ServingStatus) -> [Action] {
+        guard let connected, connected.attemptID == attemptID else { return [] }
+        healthFailures = 0
+        let from = connectivityState
+        var actions = setHealth(HealthStatus(status))
+        if status == .serving {
+            state = .ready(connected)
+            actions.append(.transition(from: from, to: .ready, address: connected.address, reason: "health: SERVING", disconnect: nil))
+        } else {
+            let reason = "health check failed: \(status)"
+            state = .checkingHealth(connected, .notServing(reason))
+            // The transport stays up: not a disconnection (gRPC A94 counts transports).
+            actions.append(.transition(from: from, to: .transientFailure, address: connected.address, reason: reason, disconnect: nil))
+        }
+        return actions
+    }
+
+    /// The health stream of `attemptID` ended.
+    mutating func healthFinished(attemptID: Int, _ status: GRPCStatus, now: NIODeadline) -> [Action] {
+        guard let connected, connected.attemptID == attemptID else { return [] }
+        let from = connectivityState
+        if status.code == .unimplemented {
+            // The server has no health service: READY, health DISABLED, checking stops.
+            state = .ready(connected)
+            return setHealth(.disabled) + [.transition(
+                from: from, to: .ready, address: connected.address,
+                reason: "health check UNIMPLEMENTED: health disabled", disconnect: nil)]
+        }
+        let reason = "health check failed: \(status.code)" + (status.message.isEmpty ? "" : " (\(status.message))")
+        let delay = backoff.delay(afterFailures: healthFailures, random: &random)
+        healthFailures += 1
+        state = .checkingHealth(connected, .retrying(reason))
+        var actions: [Action] = [.armHealthRetry(now + delay)] + setHealth(.unknown)
+        actions.append(.transition(from: from, to: .transientFailure, address: connected.address, reason: reason, disconnect: nil))
+        return actions
+    }
+
+    /// The backoff after a failed health stream is over: open a new one.
+    mutating func healthRetryElapsed() -> [Action] {
+        guard case .checkingHealth(let connected, .retrying) = state else { return [] }
+        return [.startHealthCheck(attemptID: connected.attemptID)]
     }
 
     /// The attempt `attemptID` failed; try the next address of the pass, or fail the pass.
@@ -158,12 +255,15 @@ struct SubchannelStateMachine {
 
     /// §2.5: the READY transport closed or received GOAWAY.
     mutating func connectionLost(attemptID: Int, reason: DisconnectReason, detail: String?) -> [Action] {
-        guard case .ready(let connected) = state, connected.attemptID == attemptID else { return [] }
+        guard let connected, connected.attemptID == attemptID else { return [] }
+        let from = connectivityState
+        let actions = stopHealthChecking()
         state = .idle
         let text = detail.map { "\(reason): \($0)" } ?? reason.description
-        return [
+        // Only a move out of READY is a disconnection (gRPC A94).
+        return actions + [
             .requestReresolution,
-            .transition(from: .ready, to: .idle, address: connected.address, reason: text, disconnect: reason),
+            .transition(from: from, to: .idle, address: connected.address, reason: text, disconnect: from == .ready ? reason : nil),
         ]
     }
 
@@ -174,14 +274,17 @@ struct SubchannelStateMachine {
         switch state {
         case .idle, .transientFailure, .shutdown:
             return []
-        case .ready(let connected) where new.contains(connected.address):
+        case .ready(let connected) where new.contains(connected.address),
+            .checkingHealth(let connected, _) where new.contains(connected.address):
             return []
-        case .ready(let connected):
+        case .ready(let connected), .checkingHealth(let connected, _):
+            let from = connectivityState
             state = .idle
-            var actions: [Action] = [
+            var actions = stopHealthChecking()
+            actions += [
                 .transition(
-                    from: .ready, to: .idle, address: connected.address,
-                    reason: "address removed by update", disconnect: .unknown),
+                    from: from, to: .idle, address: connected.address,
+                    reason: "address removed by update", disconnect: from == .ready ? .unknown : nil),
                 .closeConnection(attemptID: connected.attemptID),
             ]
             actions += connect(now: now)
@@ -220,12 +323,13 @@ struct SubchannelStateMachine {
                 .transition(from: from, to: .shutdown, address: nil, reason: "subchannel shutdown", disconnect: nil),
                 .cancelAttempt(attemptID: pass.attemptID),
             ]
-        case .ready(let connected):
+        case .ready(let connected), .checkingHealth(let connected, _):
             state = .shutdown
-            return [
+            let cancel: [Action] = checksHealth ? [.cancelHealthCheck, .disarmHealthRetry] : []
+            return cancel + [
                 .transition(
                     from: from, to: .shutdown, address: connected.address, reason: "subchannel shutdown",
-                    disconnect: .subchannelShutdown),
+                    disconnect: from == .ready ? .subchannelShutdown : nil),
                 .closeConnection(attemptID: connected.attemptID),
             ]
         }
