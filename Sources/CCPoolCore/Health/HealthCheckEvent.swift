@@ -1,0 +1,12 @@
+/// What a health RPC reports to its handler, on its event loop, in order: zero or more
+/// ``status(_:)`` (every status the server sent; a `Check` sends one), then exactly one
+/// ``finished(_:)``. Nothing follows `finished`, and nothing at all follows
+/// ``HealthCheckCall/cancel()``.
+public enum HealthCheckEvent: Hashable, Sendable {
+    /// A `HealthCheckResponse` arrived.
+    case status(ServingStatus)
+    /// The call ended. UNIMPLEMENTED means the server has no health service (SPEC §7: READY with
+    /// health DISABLED); DEADLINE_EXCEEDED covers both the first-response deadline and the
+    /// overall one; UNAVAILABLE a connection that closed under the call.
+    case finished(GRPCStatus)
+}
