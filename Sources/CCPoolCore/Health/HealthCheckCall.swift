@@ -37,6 +37,8 @@ public final class HealthCheckCall {
     private var handler: ((HealthCheckEvent) -> Void)?
     private var parser: GRPCResponseParser
     private var messagesReceived = 0
+    /// A Check's response, held back until the call ends OK.
+    private var checkResponse: ServingStatus?
     private var resetCode: HTTP2ErrorCode?
     private var firstResponseTimer: Scheduled<Void>?
     private var deadlineTimer: Scheduled<Void>?
@@ -184,10 +186,15 @@ public final class HealthCheckCall {
                 receivedMessage(buffer)
             case .finished(var status, let endedByServer):
                 if let detail { status.message = detail }
-                if method == .check, status.code == .ok, messagesReceived == 0 {
+                if method == .check, status.code == .ok, checkResponse == nil {
                     status = GRPCStatus(code: .internal, message: "Check ended OK without a response message")
                 }
                 end(resetStream: !endedByServer)
+                if status.code == .ok, let checkResponse {
+                    deliver(.status(checkResponse))
+                    // The handler may have cancelled the call on the status.
+                    guard handler != nil else { return }
+                }
                 deliver(.finished(status))
                 handler = nil
             }
@@ -209,7 +216,13 @@ public final class HealthCheckCall {
         }
         firstResponseTimer?.cancel()
         firstResponseTimer = nil
-        deliver(.status(response.status))
+        if method == .check {
+            // Unary: the response counts only if the call ends OK (grpcio sends an empty message
+            // before NOT_FOUND for an unknown service; gRPC clients drop it).
+            checkResponse = response.status
+        } else {
+            deliver(.status(response.status))
+        }
     }
 
     /// Moves to finished: cancels the timers and, if asked and a stream is open, resets it.

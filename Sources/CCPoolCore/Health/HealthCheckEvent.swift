@@ -1,6 +1,7 @@
 /// What a health RPC reports to its handler, on its event loop, in order: zero or more
-/// ``status(_:)`` (every status the server sent; a `Check` sends one), then exactly one
-/// ``finished(_:)``. Nothing follows `finished`, and nothing at all follows
+/// ``status(_:)``, then exactly one ``finished(_:)``. A `Watch` reports every status as it
+/// arrives; a `Check` reports its one status just before `.finished(OK)`, and none when it ends
+/// otherwise (as gRPC clients drop a unary response that comes with an error). Nothing follows `finished`, and nothing at all follows
 /// ``HealthCheckCall/cancel()``.
 public enum HealthCheckEvent: Hashable, Sendable {
     /// A `HealthCheckResponse` arrived.

@@ -116,7 +116,7 @@ struct HealthCallProbe: Sendable {
             events.contains { if case .finished = $0 { return true } else { return false } }
         }
         for case .finished(let status) in events.events { return status }
-        fatalError("unreachable")
+        throw RecorderTimeout(what: "a finished event", events: "\(events.events)")
     }
 
     func cancel() async throws {
