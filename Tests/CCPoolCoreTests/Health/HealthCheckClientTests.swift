@@ -207,6 +207,35 @@ struct HealthCheckClientTests {
         }
     }
 
+    @Test("cancel() before the stream opened: no stream, no event")
+    func cancelBeforeStart() async throws {
+        try await withFixture { f in
+            let probe = try await f.connection.watch(service: "", cancelImmediately: true)
+            // A Check on the same connection afterwards is the server's first and only call.
+            let check = try await f.connection.check(service: "")
+            _ = try await check.waitForFinish()
+            try await f.connection.drainLoop()
+            #expect(probe.events.events.isEmpty)
+            let paths = f.server.health.log.events.compactMap {
+                if case .callStarted(let path, _) = $0 { return path } else { return nil }
+            }
+            #expect(paths == ["/grpc.health.v1.Health/Check"])
+        }
+    }
+
+    @Test("a response above the maximum message size: RESOURCE_EXHAUSTED, stream reset")
+    func oversizedResponse() async throws {
+        try await withFixture { f in
+            let probe = try await f.connection.watch(service: "", maximumMessageSize: 1)  // SERVING is 2 bytes
+            let status = try await probe.waitForFinish()
+            #expect(status.code == .resourceExhausted)
+            #expect(probe.statuses.isEmpty)
+            try await f.server.health.log.wait(timeout: .seconds(5), "the server to see the reset") {
+                $0.contains(.resetByClient(.cancel))
+            }
+        }
+    }
+
     @Test("the server closes the connection: finished UNAVAILABLE")
     func connectionClosed() async throws {
         try await withFixture { f in

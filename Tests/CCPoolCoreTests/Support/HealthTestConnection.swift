@@ -34,7 +34,7 @@ struct HealthTestConnection: Sendable {
     func watch(
         service: String, firstResponseTimeout: TimeAmount = .seconds(5), deadline: TimeAmount? = nil,
         maximumMessageSize: Int = GRPCMessageDeframer.defaultMaximumMessageSize,
-        cancelOnFirstStatus: Bool = false
+        cancelOnFirstStatus: Bool = false, cancelImmediately: Bool = false
     ) async throws -> HealthCallProbe {
         let events = Recorder<HealthCheckEvent>()
         let address = self.address
@@ -51,6 +51,7 @@ struct HealthTestConnection: Sendable {
                 if cancelOnFirstStatus, case .status = event { callBox.value.call?.cancel() }
             }
             callBox.value.call = call
+            if cancelImmediately { call.cancel() }
             return NIOLoopBound(call, eventLoop: loop)
         }.get()
         return HealthCallProbe(loop: loop, call: call, events: events)
