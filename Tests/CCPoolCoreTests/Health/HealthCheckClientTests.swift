@@ -153,7 +153,7 @@ struct HealthCheckClientTests {
     func overallDeadline() async throws {
         try await withFixture { f in
             let probe = try await f.connection.watch(
-                service: "", firstResponseTimeout: .milliseconds(200), deadline: .milliseconds(600))
+                service: "", firstResponseTimeout: .milliseconds(500), deadline: .seconds(1))
             try await probe.waitForStatuses(1)
             let status = try await probe.waitForFinish()
             #expect(status == GRPCStatus(code: .deadlineExceeded, message: "deadline exceeded"))
@@ -176,8 +176,8 @@ struct HealthCheckClientTests {
             let probe = try await f.connection.watch(service: "")
             try await probe.waitForStatuses(1)
             try await probe.cancel()
-            try await health.log.wait(timeout: .seconds(5), "the server to see the reset") {
-                $0.contains(.resetByClient(.cancel))
+            try await health.log.wait(timeout: .seconds(5), "the server to see the reset and close the stream") {
+                $0.contains(.resetByClient(.cancel)) && $0.contains(.streamClosed(path: "/grpc.health.v1.Health/Watch"))
             }
             #expect(health.watchCount == 0)
             health.setStatus(.notServing)

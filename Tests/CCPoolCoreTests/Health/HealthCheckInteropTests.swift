@@ -82,7 +82,7 @@ struct HealthCheckInteropTests {
     func watchDeadline() async throws {
         try await withPythonHealthPeer { peer in
             let connection = try await HealthTestConnection.connect(to: peer.address)
-            let probe = try await connection.watch(service: "", deadline: .milliseconds(500))
+            let probe = try await connection.watch(service: "", deadline: .milliseconds(1500))
             try await probe.waitForStatuses(1)
             #expect(try await probe.waitForFinish().code == .deadlineExceeded)
             try await connection.close()
