@@ -9,7 +9,8 @@ import Glibc
 #endif
 
 /// A real loopback HTTP/2 server that tests steer: accept and send SETTINGS, hang after TCP
-/// accept, send GOAWAY, reset connections, or stop answering PINGs.
+/// accept, send GOAWAY, reset connections, or stop answering PINGs. Its streams serve
+/// `grpc.health.v1.Health`, steered through ``health``.
 final class TestServer: Sendable {
     enum Behaviour: Sendable {
         /// Speak HTTP/2: NIOHTTP2 sends SETTINGS right after the client preface.
@@ -32,6 +33,8 @@ final class TestServer: Sendable {
     private let pings = Atomic<Int>(0)
     /// Where the server listens, as a subchannel address.
     let address: Address
+    /// The health service every HTTP/2 stream is served by.
+    let health = TestHealthService()
 
     private init(group: MultiThreadedEventLoopGroup, listener: any Channel, behaviour: Behaviour, address: Address) {
         self.group = group
@@ -87,9 +90,10 @@ final class TestServer: Sendable {
         guard behaviour == .accept else { return }
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(BlackholeHandler(server: self))
+        let health = self.health
         _ = try sync.configureHTTP2Pipeline(
             mode: .server, connectionConfiguration: .init(), streamConfiguration: .init(),
-            inboundStreamInitializer: { stream in stream.close() })
+            inboundStreamInitializer: { stream in health.initialize(stream: stream) })
         try sync.addHandler(PingCounter(server: self))
     }
 

@@ -1,0 +1,9 @@
+/// The wire type in the low three bits of a protobuf field tag.
+public enum ProtobufWireType: UInt8, Hashable, Sendable {
+    case varint = 0
+    case fixed64 = 1
+    case lengthDelimited = 2
+    case startGroup = 3
+    case endGroup = 4
+    case fixed32 = 5
+}
