@@ -31,7 +31,7 @@ struct SubchannelScenarioTests {
     func hangingServerTimesOut() async throws {
         let server = try await TestServer.start(behaviour: .hang)
         defer { Task { await server.stop() } }
-        let harness = try await SubchannelHarness.make(addresses: [server.address])
+        let harness = try await SubchannelHarness.make(addresses: [server.address], backoff: SubchannelHarness.shortDeadline)
 
         try await harness.connect()
         try await harness.recorder.waitForTransitions(3)
@@ -186,7 +186,7 @@ struct SubchannelScenarioTests {
         defer { Task { await server.stop() } }
         let harness = try await SubchannelHarness.make(
             addresses: [server.address],
-            keepalive: KeepaliveConfiguration(time: .milliseconds(20), timeout: .milliseconds(500)))
+            keepalive: KeepaliveConfiguration(time: .milliseconds(20), timeout: .seconds(5)))
         try await harness.connect()
         try await harness.recorder.waitForTransitions(2)
         // Five answered ping rounds, each well inside the timeout, must not disturb READY.
