@@ -6,7 +6,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 
 # System packages the build and the tests need (prometheus brings promtool for the exposition
 # checks), and the Python packages of the test peers.
-APT_PACKAGES := libmicrohttpd-dev libsqlite3-dev zlib1g-dev pkg-config prometheus python3-pip
+APT_PACKAGES := libmicrohttpd-dev libsqlite3-dev zlib1g-dev pkg-config openssl prometheus python3-pip
 PIP_PACKAGES := prometheus-client grpcio grpcio-health-checking
 PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=

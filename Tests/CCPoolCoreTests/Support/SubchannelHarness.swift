@@ -24,13 +24,14 @@ struct SubchannelHarness: Sendable {
         addresses: [Address],
         backoff: BackoffConfiguration = quickBackoff,
         keepalive: KeepaliveConfiguration? = nil,
+        connector: HTTP2Connector = HTTP2Connector(),
         loop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
     ) async throws -> SubchannelHarness {
         let recorder = EventRecorder()
         let subchannel = try await loop.submit {
             NIOLoopBound(
                 Subchannel(
-                    addresses: addresses, eventLoop: loop, connector: HTTP2Connector(), backoff: backoff,
+                    addresses: addresses, eventLoop: loop, connector: connector, backoff: backoff,
                     keepalive: keepalive, observer: recorder),
                 eventLoop: loop)
         }.get()

@@ -2,6 +2,7 @@ import CCPoolCore
 import NIOCore
 import NIOHTTP2
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 #if canImport(Glibc)
@@ -45,15 +46,26 @@ final class TestServer: Sendable {
 
     /// Starts a server on `host` (an ephemeral port), or on the Unix socket `unixPath`.
     static func start(
-        host: String = "127.0.0.1", port: Int = 0, unixPath: String? = nil, behaviour: Behaviour = .accept
+        host: String = "127.0.0.1", port: Int = 0, unixPath: String? = nil, behaviour: Behaviour = .accept,
+        tls: (certificateFile: String, keyFile: String)? = nil
     ) async throws -> TestServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let box = ServerBox()
+        let tlsContext = try tls.map { files in
+            var configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(files.certificateFile).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: files.keyFile, format: .pem)))
+            configuration.applicationProtocols = ["h2"]
+            return try NIOSSLContext(configuration: configuration)
+        }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard let server = box.server.withLock({ $0 }) else { return }
+                    if let tlsContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
+                    }
                     try server.initialize(channel)
                 }
             }
