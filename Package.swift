@@ -31,6 +31,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The service: the pool of channels, configuration, the HTTP API and the history wiring.
+        .target(
+            name: "CCPoolService",
+            dependencies: [
+                "CCPoolCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "ccpool",
             dependencies: [

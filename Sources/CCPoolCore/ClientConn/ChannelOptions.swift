@@ -8,6 +8,8 @@ public struct ChannelOptions: Sendable {
     public var connector: any SubchannelConnector
     public var resolvers: ResolverRegistry
     public var balancers: BalancerRegistry
+    /// Identifies the connector's settings (e.g. the TLS files), so a change can be detected.
+    public var connectorIdentity: String
 
     public init(
         serviceConfig: ServiceConfig = .default,
@@ -16,8 +18,10 @@ public struct ChannelOptions: Sendable {
         idle: IdleMode = .connected,
         connector: any SubchannelConnector = HTTP2Connector(),
         resolvers: ResolverRegistry = .standard,
-        balancers: BalancerRegistry = .standard
+        balancers: BalancerRegistry = .standard,
+        connectorIdentity: String = "plaintext"
     ) {
+        self.connectorIdentity = connectorIdentity
         self.serviceConfig = serviceConfig
         self.backoff = backoff
         self.keepalive = keepalive

@@ -10,7 +10,7 @@ import NIOCore
 /// from other threads. Every channel and subchannel event reaches the observer synchronously and
 /// in order (see ``ClientConnObserver``).
 public final class ClientConn {
-    public let target: Target
+    public private(set) var target: Target
     public let eventLoop: any EventLoop
     /// Picks from any thread (SPEC §6).
     public let picks: PickerState
@@ -58,6 +58,11 @@ public final class ClientConn {
 
     public var balancerName: String { options.serviceConfig.balancerName }
 
+    /// The subchannel with this id, while it exists.
+    public func subchannel(_ id: SubchannelID) -> Subchannel? {
+        subConns[id]?.subchannel
+    }
+
     /// Starts resolving and balancing: IDLE → CONNECTING.
     public func start() throws(TargetError) {
         eventLoop.preconditionInEventLoop()
@@ -74,21 +79,52 @@ public final class ClientConn {
         balancerWrapper?.exitIdle()
     }
 
-    /// Applies a new service config: a different policy swaps the balancer (the old one's
-    /// subchannels shut down, the new one gets the last resolver result); health checking
-    /// settings apply to subchannels created from now on.
-    public func updateServiceConfig(_ config: ServiceConfig) {
+    /// Applies new options without replacing the channel.
+    ///
+    /// A different policy, health-check service, backoff, keepalive or connector swaps the
+    /// balancer: the old one's subchannels shut down and the new one builds its own from the last
+    /// resolver result. A change of balancer config alone is handed to the running balancer.
+    public func updateOptions(_ new: ChannelOptions) {
         eventLoop.preconditionInEventLoop()
-        let policyChanged = config.balancerName != options.serviceConfig.balancerName
-        options.serviceConfig = config
+        let old = options
+        options = new
         guard started, state != .shutdown else { return }
-        if policyChanged {
+        let rebuild =
+            new.serviceConfig.balancerName != old.serviceConfig.balancerName
+            || new.serviceConfig.healthCheckServiceName != old.serviceConfig.healthCheckServiceName
+            || new.backoff != old.backoff || new.keepalive != old.keepalive
+            || new.connectorIdentity != old.connectorIdentity
+        if rebuild {
             balancerWrapper?.close()
             installBalancer()
         }
         if let lastResolverResult {
             balancerWrapper?.updateClientConnState(clientConnState(lastResolverResult))
         }
+        if new.idle == .connected, state == .idle { exitIdle() }
+    }
+
+    /// Applies a new service config (see ``updateOptions(_:)``).
+    public func updateServiceConfig(_ config: ServiceConfig) {
+        var new = options
+        new.serviceConfig = config
+        updateOptions(new)
+    }
+
+    /// Points the channel at a new target: the old resolver stops, the new one resolves, and
+    /// the balancer reconciles its subchannels with the new addresses (connections to addresses
+    /// still listed are kept).
+    public func updateTarget(_ new: Target) throws(TargetError) {
+        eventLoop.preconditionInEventLoop()
+        guard new != target else { return }
+        let resolver = try options.resolvers.makeResolver(
+            for: new, context: ResolverContext(eventLoop: eventLoop, backoff: options.backoff))
+        target = new
+        guard started, state != .shutdown else { return }
+        self.resolver?.close()
+        self.resolver = resolver
+        lastResolverResult = nil
+        resolver.start(listener: ResolverWrapper(channel: self))
     }
 
     /// Shuts the channel down: SHUTDOWN for the channel, then for every subchannel.
