@@ -63,6 +63,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CSystemLibraryTests", dependencies: ["CSQLite", "CMicroHTTPD"]),
+        .testTarget(
+            name: "CCPoolServiceTests",
+            dependencies: [
+                "CCPoolService", "CCPoolCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            ]
+        ),
 
         // ---- HTTP surface (branch `http`): MHD wrapper, metrics renderer, their tests and benchmark. ----
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),

@@ -23,6 +23,12 @@ public final class ClientConn {
 
     private var resolver: (any NameResolver)?
     private var balancerWrapper: CCBalancerWrapper?
+    /// A new balancer being switched to gracefully: it gets resolver updates, but the current one
+    /// keeps serving until the new one reports something other than CONNECTING or the current one
+    /// leaves READY (grpc-go's graceful switch).
+    private var pendingWrapper: CCBalancerWrapper?
+    /// The pending balancer's latest CONNECTING report, published when it takes over.
+    private var pendingUpdate: BalancerState?
     private var subConns: [SubchannelID: ACBalancerWrapper] = [:]
     private var lastResolverResult: ResolverResult?
     private var started = false
@@ -77,6 +83,7 @@ public final class ClientConn {
     public func exitIdle() {
         eventLoop.preconditionInEventLoop()
         balancerWrapper?.exitIdle()
+        pendingWrapper?.exitIdle()
     }
 
     /// Applies new options without replacing the channel.
@@ -95,11 +102,10 @@ public final class ClientConn {
             || new.backoff != old.backoff || new.keepalive != old.keepalive
             || new.connectorIdentity != old.connectorIdentity
         if rebuild {
-            balancerWrapper?.close()
-            installBalancer()
+            switchBalancer()
         }
         if let lastResolverResult {
-            balancerWrapper?.updateClientConnState(clientConnState(lastResolverResult))
+            latestWrapper?.updateClientConnState(clientConnState(lastResolverResult))
         }
         if new.idle == .connected, state == .idle { exitIdle() }
     }
@@ -135,6 +141,9 @@ public final class ClientConn {
         resolver = nil
         picks.close()
         publish(.shutdown, reason: reason)
+        pendingWrapper?.close()
+        pendingWrapper = nil
+        pendingUpdate = nil
         balancerWrapper?.close()
         balancerWrapper = nil
         // The balancer shuts its SubConns down in close(); anything left (a misbehaving
@@ -155,18 +164,39 @@ public final class ClientConn {
         resolver?.resolveNow()
     }
 
+    /// The balancer that receives resolver updates: the pending one during a switch.
+    private var latestWrapper: CCBalancerWrapper? { pendingWrapper ?? balancerWrapper }
+
+    /// Replaces the balancer. While the channel is READY the switch is graceful: the old
+    /// balancer keeps serving until the new one is ready to (see ``pendingWrapper``).
+    private func switchBalancer() {
+        pendingWrapper?.close()
+        pendingWrapper = nil
+        pendingUpdate = nil
+        if state == .ready {
+            pendingWrapper = makeBalancer()
+        } else {
+            balancerWrapper?.close()
+            balancerWrapper = makeBalancer()
+        }
+    }
+
     private func installBalancer() {
+        balancerWrapper = makeBalancer()
+    }
+
+    private func makeBalancer() -> CCBalancerWrapper {
         let wrapper = CCBalancerWrapper(eventLoop: eventLoop)
         wrapper.onBadResolverState = { [weak self] message in
             self?.logger.warning("balancer rejected resolver update", metadata: ["reason": "\(message)"])
             self?.resolveNow()
         }
-        balancerWrapper = wrapper
         let name = options.serviceConfig.balancerName
         let builder = options.balancers.builder(named: name) ?? PickFirstBalancerBuilder()
         let helper = BalancerHelperImpl(channel: self, wrapper: wrapper)
         wrapper.setBalancer(builder.build(helper: helper))
         observer?.clientConn(self, didEmit: .balancerChanged(builder.name))
+        return wrapper
     }
 
     private func startResolver() throws(TargetError) {
@@ -184,13 +214,13 @@ public final class ClientConn {
         guard state != .shutdown else { return }
         lastResolverResult = result
         observer?.clientConn(self, didEmit: .resolverUpdate(result))
-        balancerWrapper?.updateClientConnState(clientConnState(result))
+        latestWrapper?.updateClientConnState(clientConnState(result))
     }
 
     fileprivate func resolverDidFail(_ error: ResolverError) {
         guard state != .shutdown else { return }
         observer?.clientConn(self, didEmit: .resolverError(error))
-        balancerWrapper?.resolverError(error)
+        latestWrapper?.resolverError(error)
     }
 
     fileprivate func newSubConn(addresses: [Address], wrapper: CCBalancerWrapper) -> any SubConn {
@@ -215,7 +245,34 @@ public final class ClientConn {
     /// SPEC §3: the picker is swapped before the state is published; updates from a closed
     /// balancer are ignored.
     fileprivate func balancerDidUpdate(_ update: BalancerState, from wrapper: CCBalancerWrapper) {
-        guard wrapper === balancerWrapper, !wrapper.isClosed, state != .shutdown else { return }
+        guard !wrapper.isClosed, state != .shutdown else { return }
+        if wrapper === pendingWrapper {
+            guard update.state != .connecting else {
+                pendingUpdate = update
+                return
+            }
+            promotePending(with: update)
+            return
+        }
+        guard wrapper === balancerWrapper else { return }
+        apply(update, from: wrapper)
+        if pendingWrapper != nil, update.state != .ready {
+            // The old balancer stopped serving: the new one takes over now, with what it last
+            // reported (if anything).
+            promotePending(with: pendingUpdate)
+        }
+    }
+
+    private func promotePending(with update: BalancerState?) {
+        guard let pending = pendingWrapper else { return }
+        balancerWrapper?.close()
+        balancerWrapper = pending
+        pendingWrapper = nil
+        pendingUpdate = nil
+        if let update { apply(update, from: pending) }
+    }
+
+    private func apply(_ update: BalancerState, from wrapper: CCBalancerWrapper) {
         let error: String? = update.state == .transientFailure ? update.reason : nil
         picks.publish(update.picker, error: error)
         publish(update.state, reason: update.reason)

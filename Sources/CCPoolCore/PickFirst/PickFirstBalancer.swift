@@ -83,10 +83,16 @@ final class PickFirstBalancer: Balancer {
             report(.transientFailure, ConstantPicker(.transientFailure("resolver produced zero addresses")), "produced zero addresses")
             throw .badResolverState("produced zero addresses")
         }
+        let wasReady = state == .ready
         addresses = list
         reconcileSubConns()
         if let selected, entries[selected]?.state == .ready {
             return  // Still listed: keep the connection, nothing changes.
+        }
+        if wasReady {
+            // The connection in use was dropped by the update: no READY subchannel and not yet
+            // connecting (SPEC §1 has no channel move READY → CONNECTING).
+            report(.idle, ConstantPicker(.idle), "selected address removed by resolver update")
         }
         startPass()
     }

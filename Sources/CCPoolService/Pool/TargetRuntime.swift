@@ -90,9 +90,11 @@ final class TargetRuntime: ClientConnObserver {
     private func record(_ event: SubchannelEvent, id: SubchannelID, target: String, live: CCPoolCore.Subchannel?) {
         switch event {
         case .transition(let t):
-            let address = (t.address ?? stats.snapshot.subchannels[id]?.addresses.first)?.description
+            // The address the transition concerns; for a one-address subchannel, always that one.
+            let known = live?.addresses ?? stats.update { $0.subchannels[id]?.addresses } ?? []
+            let address = (t.address ?? (known.count == 1 ? known[0] : nil))?.description
             sink.record(TransitionRecord(
-                time: t.time, target: target, scope: .subchannel, subchannel: id, address: t.address?.description,
+                time: t.time, target: target, scope: .subchannel, subchannel: id, address: address,
                 from: t.from, to: t.to, reason: t.reason))
             stats.update { values in
                 values.recordedTransitions += 1
