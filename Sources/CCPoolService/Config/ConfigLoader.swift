@@ -64,7 +64,8 @@ public enum ConfigLoader {
             } catch {
                 throw ConfigError(code: .malformed, diagnostics: [yamlDiagnostic(error, fileName: fileName, text: yaml)])
             }
-            if let root {
+            // An empty file, or one with only comments or an empty document, means "all defaults".
+            if let root, !root.isNull {
                 readFile(root, into: &layers, targets: &targets, &fileReader)
             }
         }

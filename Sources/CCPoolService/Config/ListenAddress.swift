@@ -27,7 +27,12 @@ public struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
             guard isV6 else { throw fail("\"\(host)\" in brackets is not an IPv6 address") }
         } else {
             let colons = text.filter { $0 == ":" }.count
-            if colons == 0 { throw fail("\"\(text)\" has no port; write host:port, such as \"\(text):9090\"") }
+            if colons == 0 {
+                if text.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                    throw fail("\"\(text)\" has no host; write host:port, such as \"127.0.0.1:\(text)\"")
+                }
+                throw fail("\"\(text)\" has no port; write host:port, such as \"\(text):9090\"")
+            }
             if colons > 1 { throw fail("\"\(text)\": an IPv6 address goes in brackets, such as \"[::1]:9090\"") }
             let colon = text.firstIndex(of: ":")!
             host = text[..<colon]
