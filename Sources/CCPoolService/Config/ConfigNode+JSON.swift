@@ -15,21 +15,26 @@ extension ConfigNode {
         do {
             return try JSONDecoder().decode(JSONTree.self, from: data).node
         } catch let error as DecodingError {
-            throw JSONSyntaxError(message: describe(error))
+            throw JSONSyntaxError(message: describe(error, data: data))
         } catch {
             throw JSONSyntaxError(message: "\(error)")
         }
     }
 
-    private static func describe(_ error: DecodingError) -> String {
+    private static func describe(_ error: DecodingError, data: Data) -> String {
         switch error {
         case .dataCorrupted(let context):
-            if let underlying = context.underlyingError as NSError?,
-                let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String
-            {
-                return detail
+            // JSONDecoder says only "not valid JSON"; JSONSerialization says what and where.
+            do {
+                _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            } catch {
+                if let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
             }
             return context.debugDescription
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            // A number no Double holds (1e400) ends the type ladder here.
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return "unreadable value\(path.isEmpty ? "" : " at \(path)") (a number out of range?)"
         default:
             return "\(error)"
         }

@@ -82,8 +82,11 @@ extension ConfigNode {
         case .bool(let flag): out += flag ? "true" : "false"
         case .integer(let number): out += String(number)
         case .float(let number):
-            if number.isFinite {
-                // Whole doubles print as "2.0", which is valid JSON and keeps the float-ness.
+            if number.isFinite, number == number.rounded(), abs(number) < 1e15 {
+                // Whole numbers print without ".0": YAML's `2.0`, JSON's `2.0` and `2` must give
+                // the same canonical text, or a reload would see a change that is none.
+                out += String(Int64(number))
+            } else if number.isFinite {
                 out += "\(number)"
             } else {
                 out += "null"

@@ -10,7 +10,7 @@ public struct ServiceSettings: Sendable, Equatable {
     public var listen: ListenAddress
     /// `database`: the SQLite history file; default `./ccpool.db`.
     public var database: String
-    /// `shards`: event loops; 0 (the default) means one per CPU core, see ``shardCount(cores:)``.
+    /// `shards`: event loops; 0 (the default) means one per CPU core, see ``eventLoopCount(cores:)``.
     public var shards: Int
     /// `history.retention`: history rows older than this are deleted; default 7 days.
     public var historyRetention: DurationText
@@ -55,7 +55,7 @@ public struct ServiceSettings: Sendable, Equatable {
     public static let embeddedDefault = ServiceSettings()
 
     /// Event loops to run: `shards`, or `cores` when it is 0.
-    public func shardCount(cores: Int) -> Int { shards == 0 ? max(1, cores) : shards }
+    public func eventLoopCount(cores: Int) -> Int { shards == 0 ? max(1, cores) : shards }
 
     /// The targets by name.
     public var targetsByName: [TargetName: TargetSpec] {

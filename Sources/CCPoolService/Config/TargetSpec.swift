@@ -16,10 +16,10 @@ public struct TargetSpec: Sendable, Hashable {
     /// The service config as canonical JSON (sorted keys, no spaces), or nil for none.
     public private(set) var serviceConfigJSON: String?
     /// TLS settings; nil means plaintext.
-    public var tls: TLSSettings?
+    public private(set) var tls: TLSSettings?
     /// Free-form labels (``TargetLabels`` says which are allowed).
     public private(set) var labels: [String: String]
-    public var idle: IdleMode
+    public private(set) var idle: IdleMode
     /// HTTP/2 keepalive; nil means none (the default).
     public private(set) var keepalive: KeepaliveConfiguration?
     public private(set) var backoff: BackoffConfiguration
