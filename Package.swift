@@ -71,7 +71,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "CCPoolServiceTests", dependencies: ["CCPoolService", "CCPoolCore"]),
+        .testTarget(
+            name: "CCPoolServiceTests",
+            dependencies: ["CCPoolService", "CCPoolCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         // ---- end of pool service ----
     ],
     swiftLanguageModes: [.v6]

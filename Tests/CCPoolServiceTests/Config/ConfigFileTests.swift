@@ -1,5 +1,4 @@
 import CCPoolCore
-import Logging
 import Testing
 
 @testable import CCPoolService
