@@ -13,7 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),  // config: YAML with marks (branch `config`)
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // C libraries, each behind a module map and a shim with fixed-arity wrappers.
@@ -40,6 +40,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -83,21 +84,6 @@ let package = Package(
         .testTarget(name: "MetricsExpositionTests", dependencies: ["MetricsExposition", "CZlib"], exclude: ["Golden"]),
         // ---- end of HTTP surface ----
 
-        // ---- Pool service (branch `config`: Sources/CCPoolService/Config, Tests/CCPoolServiceTests/Config). ----
-        .target(
-            name: "CCPoolService",
-            dependencies: [
-                "CCPoolCore",
-                .product(name: "NIOCore", package: "swift-nio"),  // TimeAmount in CCPoolCore's configuration types
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .testTarget(
-            name: "CCPoolServiceTests",
-            dependencies: ["CCPoolService", "CCPoolCore", .product(name: "NIOCore", package: "swift-nio")]
-        ),
-        // ---- end of pool service ----
     ],
     swiftLanguageModes: [.v6]
 )
