@@ -36,7 +36,7 @@ let package = Package(
         .target(
             name: "CCPoolService",
             dependencies: [
-                "CCPoolCore",
+                "CCPoolCore", "HTTPServer", "MetricsExposition",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

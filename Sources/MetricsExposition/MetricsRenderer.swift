@@ -72,6 +72,7 @@ public struct MetricsRenderer: Sendable {
         if snapshot.subchannelSeries {
             w.family("ccpool_subchannel_state", .gauge, help: "1 for the subchannel's current state, 0 for the others.")
             forEachSubchannel(targets) { target, subchannel in
+                guard subchannel.exists else { return }
                 for state in states {
                     w.beginSample("ccpool_subchannel_state")
                     w.label("target", target.name)
@@ -137,6 +138,7 @@ public struct MetricsRenderer: Sendable {
 
             w.family("ccpool_health_check_status", .gauge, help: "1 for the subchannel's current health-check status, 0 for the others.")
             forEachSubchannel(targets) { target, subchannel in
+                guard subchannel.exists else { return }
                 for status in healthStatuses {
                     w.beginSample("ccpool_health_check_status")
                     w.label("target", target.name)

@@ -139,11 +139,16 @@ public struct SubchannelMetrics: Sendable, Hashable {
     public var lastTransitionTime: Double
     /// Transitions into each state.
     public var transitions: StateCounters
+    /// False for an address whose subchannel is gone: its transition counters and last
+    /// transition time stay (they must keep matching the history), its state and health
+    /// one-hots do not (only subchannels that exist have a state).
+    public var exists: Bool
 
     public init(
         id: UInt64, address: String, state: ConnectivityState, health: HealthStatus = .unknown,
-        lastTransitionTime: Double = 0, transitions: StateCounters = StateCounters()
+        lastTransitionTime: Double = 0, transitions: StateCounters = StateCounters(), exists: Bool = true
     ) {
+        self.exists = exists
         self.id = id
         self.address = address
         self.state = state

@@ -21,7 +21,8 @@ public struct ChannelSettings: Sendable {
     ) -> ChannelOptions {
         ChannelOptions(
             serviceConfig: serviceConfig, backoff: backoff, keepalive: keepalive, idle: idle,
-            connector: connector, resolvers: resolvers, balancers: balancers)
+            connector: connector, resolvers: resolvers, balancers: balancers,
+            connectorIdentity: tls.map { "tls \($0)" } ?? "plaintext")
     }
 }
 

@@ -18,6 +18,8 @@ public struct PoolTarget: Sendable {
     /// The target's spec as canonical JSON (API.md `TargetSpec`), for the API and persistence.
     public var specJSON: String
     public var source: Source
+    /// The spec it was built from, when it came from configuration or the API.
+    public var spec: TargetSpec?
 
     public init(
         name: String, uri: String, target: Target, options: ChannelOptions, labels: [String: String] = [:],
@@ -34,4 +36,18 @@ public struct PoolTarget: Sendable {
 
     /// The balancer policy name.
     public var lbPolicy: String { options.serviceConfig.balancerName }
+
+    /// Builds a pool target from a validated spec; loads its TLS files (once per target).
+    public init(
+        name: TargetName, spec: TargetSpec, source: Source,
+        resolvers: ResolverRegistry = .standard, balancers: BalancerRegistry = .standard
+    ) throws(TLSSettingsError) {
+        let settings = spec.channelSettings
+        let connector = HTTP2Connector(tls: try settings.tls.map { settings throws(TLSSettingsError) in try TLSClientContext(settings) })
+        self.init(
+            name: name.description, uri: spec.target, target: spec.parsedTarget,
+            options: settings.channelOptions(connector: connector, resolvers: resolvers, balancers: balancers),
+            labels: spec.labels, specJSON: spec.jsonText(includingDefaults: true), source: source)
+        self.spec = spec
+    }
 }

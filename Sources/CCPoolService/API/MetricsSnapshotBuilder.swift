@@ -1,0 +1,64 @@
+import CCPoolCore
+import Foundation
+import MetricsExposition
+
+/// Turns a pool snapshot into the renderer's model (METRICS.md): one entry per target, and per
+/// (target, address) for the subchannel families, including addresses whose subchannel is gone
+/// (their counters must keep matching the history).
+enum MetricsSnapshotBuilder {
+    static func targets(_ snapshot: PoolSnapshot) -> [TargetMetrics] {
+        snapshot.targets.map(target)
+    }
+
+    static func target(_ target: TargetSnapshot) -> TargetMetrics {
+        let stats = target.stats
+        var metrics = TargetMetrics(name: target.definition.name, state: state(stats.state))
+        for (to, count) in stats.channelTransitions { metrics.channelTransitions[state(to)] = count }
+        var byAddress: [String: SubchannelMetrics] = [:]
+        for (address, series) in stats.addressSeries {
+            var counters = StateCounters()
+            for (to, count) in series.transitions { counters[state(to)] = count }
+            let current = series.current.flatMap { stats.subchannels[$0] }
+            byAddress[address] = SubchannelMetrics(
+                id: UInt64(current?.id.rawValue ?? 0), address: address, state: state(current?.state ?? .shutdown),
+                health: health(current?.health ?? .unknown),
+                lastTransitionTime: series.lastTransition?.timeIntervalSince1970 ?? 0, transitions: counters,
+                exists: current != nil)
+        }
+        metrics.subchannels = byAddress.keys.sorted().map { byAddress[$0]! }
+        metrics.connectionAttemptsSucceeded = stats.attemptsSucceeded
+        metrics.connectionAttemptsFailed = stats.attemptsFailed
+        for (reason, count) in stats.disconnections { metrics.disconnections[disconnect(reason)] += count }
+        metrics.securityLevel = target.definition.options.connectorIdentity == "plaintext" ? .none : .privacyAndIntegrity
+        metrics.openConnections = UInt64(stats.openConnections)
+        metrics.connectDuration = HistogramSnapshot(
+            bounds: TargetStats.connectBounds, bucketCounts: stats.connectBuckets, sum: stats.connectSum)
+        metrics.resolverUpdates = stats.resolverUpdates
+        metrics.resolverErrors = stats.resolverErrors
+        metrics.picks = stats.picks
+        metrics.pickFailures = stats.pickFailures
+        return metrics
+    }
+
+    static func state(_ state: CCPoolCore.ConnectivityState) -> MetricsExposition.ConnectivityState {
+        MetricsExposition.ConnectivityState(rawValue: state.rawValue)!
+    }
+
+    static func health(_ health: CCPoolCore.HealthStatus) -> MetricsExposition.HealthStatus {
+        MetricsExposition.HealthStatus(rawValue: health.rawValue)!
+    }
+
+    static func disconnect(_ reason: CCPoolCore.DisconnectReason) -> MetricsExposition.DisconnectReason {
+        switch reason {
+        case .goAway:
+            let name = String(reason.description.dropFirst("GOAWAY ".count))
+            return MetricsExposition.HTTP2ErrorCode(rawValue: name).map { .goaway($0) } ?? .unknown
+        case .subchannelShutdown: return .subchannelShutdown
+        case .connectionReset: return .connectionReset
+        case .connectionTimedOut: return .connectionTimedOut
+        case .connectionAborted: return .connectionAborted
+        case .socketError: return .socketError
+        case .unknown: return .unknown
+        }
+    }
+}
