@@ -50,6 +50,22 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CSystemLibraryTests", dependencies: ["CSQLite", "CMicroHTTPD"]),
+
+        // --- History (issue 4): state history in SQLite. ---
+        // `History` embeds the top-level `migrations/*.sql` at build time through the `EmbedMigrations`
+        // build-tool plugin (run by the `embed-migrations` tool), so the binary cannot drift from them.
+        .executableTarget(name: "embed-migrations", path: "Sources/EmbedMigrationsTool"),
+        .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["embed-migrations"]),
+        .target(
+            name: "History",
+            dependencies: ["CSQLite"],
+            plugins: ["EmbedMigrations"]
+        ),
+        // A child process for the crash-safety test, and the ingest benchmark.
+        .executableTarget(name: "history-crash-child", dependencies: ["History"], path: "Sources/HistoryCrashChild"),
+        .executableTarget(name: "history-bench", dependencies: ["History", "CSQLite"], path: "Sources/HistoryBench"),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "CSQLite"]),
+        // --- end History ---
     ],
     swiftLanguageModes: [.v6]
 )
