@@ -52,6 +52,27 @@ public struct HistoryEvent: Sendable, Hashable {
     }
 }
 
+extension HistoryEvent.Scope {
+    private static let channelText = StaticText("channel")
+    private static let subchannelText = StaticText("subchannel")
+    /// The stored spelling, as static C text for `SQLITE_STATIC` binding.
+    public var staticText: StaticText { self == .channel ? Self.channelText : Self.subchannelText }
+}
+
+extension HistoryEvent.State {
+    private static let texts = allCases.map { StaticText($0.rawValue) }
+    /// The stored spelling, as static C text for `SQLITE_STATIC` binding.
+    public var staticText: StaticText {
+        switch self {
+        case .idle: Self.texts[0]
+        case .connecting: Self.texts[1]
+        case .ready: Self.texts[2]
+        case .transientFailure: Self.texts[3]
+        case .shutdown: Self.texts[4]
+        }
+    }
+}
+
 /// A committed event: its `id` (the row id, increasing in commit order) and the event.
 ///
 /// Encodes as API.md's `Event`: `{"id", "time" (RFC 3339 UTC with microseconds), "target", "scope",

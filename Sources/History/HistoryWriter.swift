@@ -50,6 +50,9 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
         public var closeTimeout: Duration = .seconds(10)
         /// Now, in microseconds since the Unix epoch (retention cutoff, gap rows).
         public var clock: @Sendable () -> Int64 = { HistoryTime.micros(Date()) }
+        /// Testing hook: runs on the writer thread with its connection before each batch (fault injection,
+        /// e.g. lowering `PRAGMA max_page_count`, which is per connection). Nil in production.
+        public var beforeEachBatch: (@Sendable (Database) -> Void)? = nil
 
         public init() {}
     }
@@ -272,6 +275,7 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
                 continue
             }
             let end = min(head + configuration.batchSize, local.count)
+            configuration.beforeEachBatch?(connection.database)
             do {
                 let lastID = try connection.write(local[head..<end], gap: gap, now: configuration.clock())
                 let bytes = Self.fileBytes(path)
@@ -413,11 +417,11 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
                     insert.reset()
                     try insert.bind(event.time, at: 1)
                     try insert.bind(event.target, at: 2)
-                    try insert.bind(event.scope.rawValue, at: 3)
+                    try insert.bind(event.scope.staticText, at: 3)
                     try insert.bind(event.subchannel, at: 4)
                     try insert.bind(event.address, at: 5)
-                    try insert.bind(event.from.rawValue, at: 6)
-                    try insert.bind(event.to.rawValue, at: 7)
+                    try insert.bind(event.from.staticText, at: 6)
+                    try insert.bind(event.to.staticText, at: 7)
                     try insert.bind(event.reason, at: 8)
                     try insert.step()
                 }

@@ -29,6 +29,7 @@ public final class Database {
     /// Opens `path`. `busyTimeout` makes SQLite wait (sleeping) that long on a locked database before
     /// returning `SQLITE_BUSY`.
     public init(path: String, mode: Mode, busyTimeout: Duration = .seconds(5)) throws(SQLiteError) {
+        _ = Self.processSetup
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         switch mode {
         case .readWrite(let create): flags |= SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
@@ -50,6 +51,13 @@ public final class Database {
         let ms = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
         sqlite3_busy_timeout(db, Int32(clamping: ms))
     }
+
+    /// Process-wide SQLite settings, applied once before the first connection: memory statistics off (they
+    /// take a global mutex on every allocation, which showed up in the ingest profile).
+    private static let processSetup: Void = {
+        _ = ccpool_sqlite3_config_int(SQLITE_CONFIG_MEMSTATUS, 0)
+        _ = sqlite3_initialize()
+    }()
 
     deinit {
         if isOpen { sqlite3_close_v2(handle) }

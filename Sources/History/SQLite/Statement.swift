@@ -55,6 +55,11 @@ public final class Statement {
         try check(result)
     }
 
+    /// Binds text that lives for the whole process (no copy by SQLite).
+    public func bind(_ value: StaticText, at index: Int32) throws(SQLiteError) {
+        try check(sqlite3_bind_text(handle, index, value.pointer, value.count, ccpool_sqlite_static()))
+    }
+
     public func bind(_ value: [UInt8]?, at index: Int32) throws(SQLiteError) {
         guard let value else { return try check(sqlite3_bind_null(handle, index)) }
         let result = value.withUnsafeBytes { bytes in
@@ -127,5 +132,20 @@ public final class Statement {
             return .blob([UInt8](UnsafeRawBufferPointer(start: bytes, count: count)))
         default: return nil
         }
+    }
+}
+
+/// NUL-terminated UTF-8 allocated once and never freed, so it can be bound with `SQLITE_STATIC`
+/// (used for the few fixed strings of every row: scopes and state names).
+public struct StaticText: @unchecked Sendable {  // immutable memory, never freed
+    public let pointer: UnsafePointer<CChar>
+    public let count: Int32
+
+    public init(_ text: String) {
+        let bytes = Array(text.utf8CString)
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
+        buffer.initialize(from: bytes, count: bytes.count)
+        pointer = UnsafePointer(buffer)
+        count = Int32(bytes.count - 1)
     }
 }
