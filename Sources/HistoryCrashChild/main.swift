@@ -6,7 +6,6 @@
 import Foundation
 import History
 
-setvbuf(stdout, nil, _IOLBF, 0)
 guard CommandLine.arguments.count == 2 else {
     FileHandle.standardError.write(Data("usage: history-crash-child DATABASE\n".utf8))
     exit(2)
@@ -25,8 +24,9 @@ do {
             let id = writer.snapshot.lastCommittedID
             if id != last {
                 last = id
-                print("committed \(id)")
-                fflush(stdout)
+                // One unbuffered write per report, so a SIGKILL never leaves a reported id unflushed.
+                let line = Array("committed \(id)\n".utf8)
+                _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
             }
             usleep(1000)
         }

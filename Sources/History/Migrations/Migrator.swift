@@ -35,7 +35,8 @@ public struct Migrator: Sendable {
         do {
             database = try Database(path: path, mode: .readWrite(create: !exists))
         } catch {
-            throw MigrationError(.cannotOpen, "cannot open history database \(path): \(error.message)", underlying: error)
+            let reason = Self.diagnoseDirectory(of: path) ?? error.message
+            throw MigrationError(.cannotOpen, "cannot open history database \(path): \(reason)", underlying: error)
         }
         defer { try? database.close() }
         return try migrate(database: database, now: now())
@@ -133,6 +134,21 @@ public struct Migrator: Sendable {
             rows[Int(statement.int64(at: 0))] = (statement.string(at: 1), statement.string(at: 2))
         }
         return rows
+    }
+
+    /// Why the directory that should hold `path` cannot take a new file, if we can tell (SQLite's own errno
+    /// is often that of its read-only fallback open, e.g. ENOENT, which hides the real cause).
+    static func diagnoseDirectory(of path: String) -> String? {
+        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            return "directory \(directory) does not exist (or a parent of it is not a directory)"
+        }
+        if !isDirectory.boolValue { return "\(directory) is not a directory" }
+        if access(directory, W_OK) != 0 {
+            return "directory \(directory) is not writable (\(String(cString: strerror(errno))))"
+        }
+        return nil
     }
 
     /// Refuses a non-empty file that does not start with the SQLite header, before SQLite touches it.
