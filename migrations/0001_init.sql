@@ -32,8 +32,17 @@ CREATE TABLE events (
 CREATE INDEX events_by_target ON events (target);
 -- Queries by subchannel id without a target. Implicitly (subchannel, id); channel rows are left out.
 CREATE INDEX events_by_subchannel ON events (subchannel) WHERE subchannel IS NOT NULL;
--- Time-range queries without target/subchannel, and retention (oldest first). Appends at the right edge.
-CREATE INDEX events_by_ts ON events (ts);
+
+-- One row per committed batch of events: its id range and the running maximum of event times over this and
+-- every earlier batch (non-decreasing in id order). It turns a time bound into an exact id bound without an
+-- index on events.ts (which would slow ingest): every event with ts >= T has id >= the first_id of the first
+-- batch whose max_ts >= T. Time-range queries and retention both use it.
+CREATE TABLE event_batches (
+    first_id INTEGER PRIMARY KEY,         -- first events.id of the batch
+    last_id  INTEGER NOT NULL,
+    max_ts   INTEGER NOT NULL             -- max(events.ts) over ids <= last_id
+);
+CREATE INDEX event_batches_by_max_ts ON event_batches (max_ts);
 
 -- Events the writer had to drop (its in-memory buffer was full while the database was not writable).
 CREATE TABLE history_gaps (

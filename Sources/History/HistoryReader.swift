@@ -19,13 +19,13 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
 
     /// The SQL and bindings for `query` (exposed for `EXPLAIN QUERY PLAN` in tests and benchmarks).
     ///
-    /// Index choice is made explicit: with a target, `events_by_target` (target, id) serves the filter and
-    /// the id order; else with a subchannel, `events_by_subchannel`; the other terms are written `+column` so
-    /// the planner cannot switch to an index that would need a sort.
-    public static func sql(for query: HistoryQuery) -> (sql: String, bindings: [SQLiteValue]) {
+    /// `lowerID` is the exact id bound derived from `since` (see `lowerBound(since:)`). Index choice is explicit:
+    /// with a target, `events_by_target` (target, id) serves the filter and the id order; else with a
+    /// subchannel, `events_by_subchannel`; else the rowid. The other terms are written `+column` so the planner
+    /// cannot switch to an index that would need a sort.
+    public static func sql(for query: HistoryQuery, lowerID: Int64? = nil) -> (sql: String, bindings: [SQLiteValue]) {
         var clauses: [String] = []
         var bindings: [SQLiteValue] = []
-        let keyed = query.target != nil || query.subchannel != nil
         if let target = query.target {
             clauses.append("target = ?")
             bindings.append(.text(target))
@@ -43,14 +43,15 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
             bindings.append(.text(to.rawValue))
         }
         if let since = query.since {
-            clauses.append(keyed ? "+ts >= ?" : "ts >= ?")
+            clauses.append("+ts >= ?")
             bindings.append(.integer(since))
         }
         if let until = query.until {
-            clauses.append(keyed ? "+ts < ?" : "ts < ?")
+            clauses.append("+ts < ?")
             bindings.append(.integer(until))
         }
-        if let after = query.afterID {
+        let after = [query.afterID, lowerID.map { $0 - 1 }].compactMap { $0 }.max()
+        if let after {
             clauses.append("id > ?")
             bindings.append(.integer(after))
         }
@@ -61,11 +62,23 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
         return (sql, bindings)
     }
 
+    /// The smallest id an event with `ts >= since` can have: the first id of the first committed batch whose
+    /// running max time reaches `since` (nil: no event that recent exists).
+    func lowerBound(since: Int64) throws(SQLiteError) -> Int64? {
+        try database.scalar("SELECT first_id FROM event_batches WHERE max_ts >= ? ORDER BY max_ts, first_id LIMIT 1",
+                            .integer(since))?.int64
+    }
+
     /// Runs `query`: up to `limit` events in increasing id order, and a cursor when more match.
     public func events(_ query: HistoryQuery) throws(SQLiteError) -> HistoryPage {
-        let (sql, bindings) = Self.sql(for: query)
         lock.lock()
         defer { lock.unlock() }
+        var lowerID: Int64?
+        if let since = query.since {
+            guard let bound = try lowerBound(since: since) else { return HistoryPage(events: [], nextCursor: nil) }
+            lowerID = bound
+        }
+        let (sql, bindings) = Self.sql(for: query, lowerID: lowerID)
         let statement = try database.prepare(sql)
         try statement.bind(bindings)
         var events: [StoredEvent] = []

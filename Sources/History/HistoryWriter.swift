@@ -16,8 +16,11 @@ import Foundation
 /// - Durability: WAL. With `synchronous=NORMAL` (default) a committed batch survives a crash of the process;
 ///   on power loss or an OS crash the last commits since the previous checkpoint-sync may roll back. `FULL`
 ///   syncs the WAL on every commit and survives power loss.
-/// - Retention (optional): rows older than `retention` are deleted oldest first in small transactions of
-///   `retentionBatchSize` rows, one batch per turn of the writer loop, so queued events never wait behind
+/// - Every commit also records its id range and the running maximum event time in `event_batches`, which
+///   turns time bounds into exact id bounds for queries and retention (no index on `events.ts`).
+/// - Retention (optional): rows older than `retention` are deleted oldest first (by id, below the first batch
+///   whose running max time reaches the cutoff, so never a younger row; a batch goes once its newest event
+///   is past the cutoff) in small transactions of `retentionBatchSize` rows, one batch per turn of the writer loop, so queued events never wait behind
 ///   more than one batch; then `PRAGMA incremental_vacuum` returns the free pages in small steps.
 /// - `close()` drains everything accepted, commits, checkpoints (`wal_checkpoint(TRUNCATE)`) and closes.
 ///
@@ -377,9 +380,14 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
         let commit: Statement
         let insert: Statement
         let insertGap: Statement
+        let insertBatch: Statement
+        let retentionBound: Statement
         let deleteOld: Statement
+        let deleteOldBatches: Statement
         let deleteOldGaps: Statement
         let maxID: Int64
+        /// max(ts) over every committed event (the `event_batches.max_ts` of the last batch).
+        var runningMaxTime: Int64
 
         init(path: String, configuration: Configuration) throws(SQLiteError) {
             database = try Database(path: path, mode: .readWrite(create: false), busyTimeout: configuration.busyTimeout)
@@ -398,13 +406,23 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
             insertGap = try database.prepare(
                 "INSERT INTO history_gaps (after_id, from_ts, to_ts, dropped, recorded_at) VALUES (?, ?, ?, ?, ?)",
                 persistent: true)
-            // Oldest first through events_by_ts; never the newest row, so ids are never reused.
-            deleteOld = try database.prepare("""
-                DELETE FROM events WHERE id IN (
-                    SELECT id FROM events WHERE ts < ?1 AND id < (SELECT max(id) FROM events) ORDER BY ts LIMIT ?2)
+            insertBatch = try database.prepare(
+                "INSERT INTO event_batches (first_id, last_id, max_ts) VALUES (?, ?, ?)", persistent: true)
+            // Retention bound: every event below the first batch whose running max_ts reaches the cutoff is
+            // older than the cutoff. Never the newest row, so ids are never reused.
+            retentionBound = try database.prepare("""
+                SELECT min(coalesce((SELECT first_id FROM event_batches WHERE max_ts >= ?1 ORDER BY max_ts, first_id LIMIT 1),
+                                    (SELECT max(id) FROM events)),
+                           (SELECT max(id) FROM events))
                 """, persistent: true)
+            deleteOld = try database.prepare("""
+                DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < ?1 ORDER BY id LIMIT ?2)
+                """, persistent: true)
+            deleteOldBatches = try database.prepare(
+                "DELETE FROM event_batches WHERE last_id < (SELECT coalesce(min(id), 0) FROM events)", persistent: true)
             deleteOldGaps = try database.prepare("DELETE FROM history_gaps WHERE to_ts < ?", persistent: true)
             maxID = try database.scalar("SELECT coalesce(max(id), 0) FROM events")?.int64 ?? 0
+            runningMaxTime = try database.scalar("SELECT max(max_ts) FROM event_batches")?.int64 ?? Int64.min
         }
 
         /// Commits `events` (and `gap`) in one transaction; returns the last row id.
@@ -421,7 +439,10 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
                     try insertGap.bind(now, at: 5)
                     try insertGap.step()
                 }
+                var batchMax = runningMaxTime
+                var firstID: Int64 = 0
                 for event in events {
+                    batchMax = max(batchMax, event.time)
                     insert.reset()
                     try insert.bind(event.time, at: 1)
                     try insert.bind(event.target, at: 2)
@@ -432,26 +453,41 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
                     try insert.bind(event.to.staticText, at: 7)
                     try insert.bind(event.reason, at: 8)
                     try insert.step()
+                    if firstID == 0 { firstID = database.lastInsertRowID }
                 }
+                let lastID = database.lastInsertRowID
+                insertBatch.reset()
+                try insertBatch.bind(firstID, at: 1)
+                try insertBatch.bind(lastID, at: 2)
+                try insertBatch.bind(batchMax, at: 3)
+                try insertBatch.step()
                 commit.reset()
                 try commit.step()
+                runningMaxTime = batchMax
+                return lastID
             } catch {
                 insert.reset()
                 insertGap.reset()
+                insertBatch.reset()
                 commit.reset()
                 database.rollbackIfNeeded()
                 throw error
             }
-            return database.lastInsertRowID
         }
 
         /// Deletes up to `limit` events older than `cutoff` (and gap rows older than it); returns the count.
         func deleteOlder(than cutoff: Int64, limit: Int) throws(SQLiteError) -> Int {
+            retentionBound.reset()
+            try retentionBound.bind(cutoff, at: 1)
+            guard try retentionBound.step(), let bound = retentionBound.optionalInt64(at: 0) else { return 0 }
+            retentionBound.reset()
             deleteOld.reset()
-            try deleteOld.bind(cutoff, at: 1)
+            try deleteOld.bind(bound, at: 1)
             try deleteOld.bind(Int64(limit), at: 2)
             try deleteOld.step()
             let deleted = database.changes
+            deleteOldBatches.reset()
+            try deleteOldBatches.step()
             deleteOldGaps.reset()
             try deleteOldGaps.bind(cutoff, at: 1)
             try deleteOldGaps.step()

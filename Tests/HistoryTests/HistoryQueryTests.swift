@@ -84,7 +84,10 @@ import Testing
                 from: HistoryEvent.State.allCases.randomElement(using: &rng)!,
                 to: HistoryEvent.State.allCases.randomElement(using: &rng)!, reason: "r"))
         }
-        let writer = try HistoryWriter(path: path)
+        // Many small batches, with times out of id order, so `since` goes through event_batches for real.
+        var configuration = HistoryWriter.Configuration()
+        configuration.batchSize = 37
+        let writer = try HistoryWriter(path: path, configuration: configuration)
         writer.append(contentsOf: model)
         writer.close()
         let reader = try HistoryReader(path: path)
@@ -126,12 +129,14 @@ import Testing
     @Test func queryPlansUseTheIntendedIndexes() throws {
         let dir = TempDirectory()
         let path = try migratedDatabase(in: dir)
-        let writer = try HistoryWriter(path: path)
+        var configuration = HistoryWriter.Configuration()
+        configuration.batchSize = 100
+        let writer = try HistoryWriter(path: path, configuration: configuration)
         writer.append(contentsOf: (0..<5_000).map { event($0, target: "t\($0 % 50)") })
         writer.close()
         let db = try Database(path: path, mode: .readOnly)
         func plan(_ query: HistoryQuery) throws -> String {
-            let (sql, bindings) = HistoryReader.sql(for: query)
+            let (sql, bindings) = HistoryReader.sql(for: query, lowerID: 2)
             let statement = try db.prepare("EXPLAIN QUERY PLAN " + sql)
             try statement.bind(bindings)
             var lines: [String] = []
@@ -146,7 +151,13 @@ import Testing
         #expect(!bySubchannel.contains("TEMP B-TREE"))
         let unfiltered = try plan(HistoryQuery(afterID: 10))
         #expect(unfiltered.contains("USING INTEGER PRIMARY KEY (rowid>?)"), "\(unfiltered)")
-        let byTime = try plan(HistoryQuery(since: 5, until: 10))
+        let byTime = try plan(HistoryQuery(since: 5, until: 10, afterID: 3))
+        #expect(byTime.contains("USING INTEGER PRIMARY KEY (rowid>?)"), "\(byTime)")
+        #expect(!byTime.contains("TEMP B-TREE"))
+        let bound = try db.prepare("EXPLAIN QUERY PLAN SELECT first_id FROM event_batches WHERE max_ts >= ? ORDER BY max_ts, first_id LIMIT 1")
+        try bound.bind(5, at: 1)
+        #expect(try bound.step())
+        #expect(bound.string(at: 3).contains("USING COVERING INDEX event_batches_by_max_ts (max_ts>?)"), "\(bound.string(at: 3))")
         print("plans:\n  target: \(byTarget)\n  subchannel: \(bySubchannel)\n  unfiltered: \(unfiltered)\n  time only: \(byTime)")
     }
 

@@ -16,7 +16,7 @@ import Testing
         let tables = try db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         var names: [String] = []
         while try tables.step() { names.append(tables.string(at: 0)) }
-        #expect(names == ["events", "history_gaps", "schema_migrations", "targets"])
+        #expect(names == ["event_batches", "events", "history_gaps", "schema_migrations", "targets"])
         let row = try db.prepare("SELECT version, name, checksum FROM schema_migrations")
         #expect(try row.step())
         #expect(row.int64(at: 0) == 1 && row.string(at: 1) == "init")

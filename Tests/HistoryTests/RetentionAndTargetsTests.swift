@@ -18,6 +18,7 @@ import Testing
         // First load old rows without retention running.
         var loading = configuration
         loading.retention = nil
+        loading.batchSize = 500  // 5,500 old rows = 11 whole batches; the 10 recent ones form the 12th
         let loader = try HistoryWriter(path: path, configuration: loading)
         loader.append(contentsOf: (0..<5_500).map { event($0, time: now - 2 * hour + Int64($0), reason: String(repeating: "r", count: 200)) })
         loader.append(contentsOf: (0..<10).map { event($0, time: now - 60_000_000 + Int64($0)) })
@@ -31,6 +32,8 @@ import Testing
         #expect(waitUntil { writer.snapshot.written == 10 })
         let db = try Database(path: path, mode: .readOnly)
         #expect(waitUntil { (try? db.pragma("freelist_count")?.int64) == 0 })
+        // Batch bookkeeping for deleted rows is gone too (the 12th batch and the new one remain).
+        #expect(waitUntil { (try? db.scalar("SELECT count(*) FROM event_batches")?.int64) == 2 })
         writer.close()
         #expect(try allEvents(path).count == 20)
         #expect(writer.snapshot.retentionErrors == 0)
