@@ -11,14 +11,16 @@ struct EmbedMigrations: BuildToolPlugin {
         let files = try FileManager.default
             .contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "sql" }
-            .sorted { $0.lastPathComponent < $1.lastPathComponent }
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedMigrations+Generated.swift")
+        // The tool lists the directory itself when it runs. Inputs: the directory (its mtime changes when a
+        // file is added, removed or renamed) and, when still present, each file (content edits). Listing the
+        // files alone would leave a stale build plan pointing at a deleted file.
         return [
             .buildCommand(
-                displayName: "Embedding \(files.count) migration(s) from migrations/",
+                displayName: "Embedding migrations from migrations/",
                 executable: try context.tool(named: "embed-migrations").url,
-                arguments: [output.path] + files.map(\.path),
-                inputFiles: files,
+                arguments: [output.path, directory.path],
+                inputFiles: [directory] + files,
                 outputFiles: [output]
             )
         ]

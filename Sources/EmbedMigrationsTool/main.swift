@@ -1,4 +1,4 @@
-// embed-migrations OUTPUT.swift FILE.sql...
+// embed-migrations OUTPUT.swift MIGRATIONS_DIRECTORY
 //
 // Turns the numbered SQL files of `migrations/` into a Swift source file for the `History` module:
 // `EmbeddedMigrations.all`, one entry per file with its version, name, exact text and the lowercase hex
@@ -86,11 +86,18 @@ func fail(_ message: String) -> Never {
 }
 
 let arguments = CommandLine.arguments.dropFirst()
-guard let output = arguments.first else { fail("usage: embed-migrations OUTPUT.swift FILE.sql...") }
+guard arguments.count == 2, let output = arguments.first, let directory = arguments.last else {
+    fail("usage: embed-migrations OUTPUT.swift MIGRATIONS_DIRECTORY")
+}
+let sqlFiles: [String]
+do {
+    sqlFiles = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sql") }.sorted()
+        .map { directory + "/" + $0 }
+} catch { fail("cannot list \(directory): \(error)") }
 
 struct Entry { var version: Int; var name: String; var sql: String; var checksum: String; var file: String }
 var entries: [Entry] = []
-for path in arguments.dropFirst() {
+for path in sqlFiles {
     let file = (path as NSString).lastPathComponent
     // NNNN_name.sql: four or more digits, an underscore, a name of [a-z0-9_].
     let stem = file.hasSuffix(".sql") ? String(file.dropLast(4)) : ""
