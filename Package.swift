@@ -36,7 +36,7 @@ let package = Package(
         .target(
             name: "CCPoolService",
             dependencies: [
-                "CCPoolCore", "HTTPServer", "MetricsExposition",
+                "CCPoolCore", "HTTPServer", "MetricsExposition", "History",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -84,6 +84,23 @@ let package = Package(
         .testTarget(name: "MetricsExpositionTests", dependencies: ["MetricsExposition", "CZlib"], exclude: ["Golden"]),
         // ---- end of HTTP surface ----
 
+        // --- History (issue 4): state history in SQLite. ---
+        // `History` embeds the top-level `migrations/*.sql` at build time through the `EmbedMigrations`
+        // build-tool plugin (run by the `embed-migrations` tool), so the binary cannot drift from them.
+        .executableTarget(name: "embed-migrations", path: "Sources/EmbedMigrationsTool"),
+        .plugin(
+            name: "EmbedMigrations", capability: .buildTool(), dependencies: ["embed-migrations"],
+            path: "Sources/EmbedMigrationsPlugin"),
+        .target(
+            name: "History",
+            dependencies: ["CSQLite"],
+            plugins: ["EmbedMigrations"]
+        ),
+        // A child process for the crash-safety test, and the ingest benchmark.
+        .executableTarget(name: "history-crash-child", dependencies: ["History"], path: "Sources/HistoryCrashChild"),
+        .executableTarget(name: "history-bench", dependencies: ["History", "CSQLite"], path: "Sources/HistoryBench"),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "CSQLite"]),
+        // --- end History ---
     ],
     swiftLanguageModes: [.v6]
 )

@@ -18,4 +18,14 @@ static inline int ccpool_sqlite3_config_none(int op) {
     return sqlite3_config(op);
 }
 
+/// Fixed-arity wrapper for the variadic `sqlite3_config` with one int argument (e.g. SQLITE_CONFIG_MEMSTATUS).
+static inline int ccpool_sqlite3_config_int(int op, int value) {
+    return sqlite3_config(op, value);
+}
+
+/// `SQLITE_STATIC` (a cast of 0): for text that outlives the statement's use of it.
+static inline sqlite3_destructor_type ccpool_sqlite_static(void) {
+    return SQLITE_STATIC;
+}
+
 #endif

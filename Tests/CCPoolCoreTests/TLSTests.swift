@@ -61,7 +61,8 @@ struct TLSTests {
         let harness = try await SubchannelHarness.make(addresses: [server.address], connector: HTTP2Connector(tls: tls))
         try await harness.connect()
         try await harness.recorder.waitForTransitions(2)
-        #expect(harness.recorder.moves == ["IDLE→CONNECTING", "CONNECTING→TRANSIENT_FAILURE"])
+        // The backoff after the failure may already have ended (TF → IDLE): check the first two.
+        #expect(Array(harness.recorder.moves.prefix(2)) == ["IDLE→CONNECTING", "CONNECTING→TRANSIENT_FAILURE"])
         let reason = harness.recorder.transitions[1].reason.lowercased()
         #expect(reason.contains("tls") || reason.contains("certificate") || reason.contains("handshake"), "\(reason)")
         try await harness.shutdown()

@@ -1,0 +1,107 @@
+import Foundation
+
+/// One connectivity-state transition of a channel or subchannel, as the writer receives it.
+///
+/// A plain value with no tie to the pool's types, so any producer (shards, tests, the CLI) can build one.
+/// `time` is microseconds since the Unix epoch (UTC), which is also how it is stored.
+public struct HistoryEvent: Sendable, Hashable {
+    /// Which object changed state.
+    public enum Scope: String, Sendable, CaseIterable, Codable {
+        case channel
+        case subchannel
+    }
+
+    /// Connectivity states, spelled as gRPC spells them.
+    public enum State: String, Sendable, CaseIterable, Codable {
+        case idle = "IDLE"
+        case connecting = "CONNECTING"
+        case ready = "READY"
+        case transientFailure = "TRANSIENT_FAILURE"
+        case shutdown = "SHUTDOWN"
+    }
+
+    /// Microseconds since the Unix epoch.
+    public var time: Int64
+    public var target: String
+    public var scope: Scope
+    /// The subchannel's id (unique for the process's life); nil for channel events.
+    public var subchannel: Int64?
+    /// The subchannel's address (`host:port` or a unix path), when known.
+    public var address: String?
+    public var from: State
+    public var to: State
+    /// A short human text: "connection refused", "GOAWAY", "resolver update", ...
+    public var reason: String
+
+    public init(time: Int64, target: String, scope: Scope, subchannel: Int64? = nil, address: String? = nil,
+                from: State, to: State, reason: String = "") {
+        self.time = time
+        self.target = target
+        self.scope = scope
+        self.subchannel = subchannel
+        self.address = address
+        self.from = from
+        self.to = to
+        self.reason = reason
+    }
+
+    public init(date: Date, target: String, scope: Scope, subchannel: Int64? = nil, address: String? = nil,
+                from: State, to: State, reason: String = "") {
+        self.init(time: HistoryTime.micros(date), target: target, scope: scope, subchannel: subchannel,
+                  address: address, from: from, to: to, reason: reason)
+    }
+}
+
+extension HistoryEvent.Scope {
+    private static let channelText = StaticText("channel")
+    private static let subchannelText = StaticText("subchannel")
+    /// The stored spelling, as static C text for `SQLITE_STATIC` binding.
+    public var staticText: StaticText { self == .channel ? Self.channelText : Self.subchannelText }
+}
+
+extension HistoryEvent.State {
+    private static let texts = allCases.map { StaticText($0.rawValue) }
+    /// The stored spelling, as static C text for `SQLITE_STATIC` binding.
+    public var staticText: StaticText {
+        switch self {
+        case .idle: Self.texts[0]
+        case .connecting: Self.texts[1]
+        case .ready: Self.texts[2]
+        case .transientFailure: Self.texts[3]
+        case .shutdown: Self.texts[4]
+        }
+    }
+}
+
+/// A committed event: its `id` (the row id, increasing in commit order) and the event.
+///
+/// Encodes as API.md's `Event`: `{"id", "time" (RFC 3339 UTC with microseconds), "target", "scope",
+/// "subchannel" (or null), "address" (or null), "from", "to", "reason"}`.
+public struct StoredEvent: Sendable, Hashable, Encodable {
+    public var id: Int64
+    public var event: HistoryEvent
+
+    public init(id: Int64, event: HistoryEvent) {
+        self.id = id
+        self.event = event
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, time, target, scope, subchannel, address, from, to, reason
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(HistoryTime.rfc3339(event.time), forKey: .time)
+        try container.encode(event.target, forKey: .target)
+        try container.encode(event.scope, forKey: .scope)
+        if let subchannel = event.subchannel { try container.encode(subchannel, forKey: .subchannel) }
+        else { try container.encodeNil(forKey: .subchannel) }
+        if let address = event.address { try container.encode(address, forKey: .address) }
+        else { try container.encodeNil(forKey: .address) }
+        try container.encode(event.from, forKey: .from)
+        try container.encode(event.to, forKey: .to)
+        try container.encode(event.reason, forKey: .reason)
+    }
+}

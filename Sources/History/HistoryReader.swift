@@ -1,0 +1,163 @@
+import CSQLite
+import Foundation
+
+/// Answers history queries from a read-only connection.
+///
+/// **Owns** one read-only SQLite connection, guarded by a lock (one query at a time per reader; open several
+/// readers for parallel queries — each open is cheap). In WAL mode a reader never blocks the writer and sees
+/// the last committed batch. Each query is a single statement, so read transactions stay short and do not
+/// hold back checkpoints.
+public final class HistoryReader: @unchecked Sendable {  // `database` is used only while holding `lock`
+    private let lock = NSLock()
+    private let database: Database
+
+    public init(path: String, busyTimeout: Duration = .seconds(2)) throws(SQLiteError) {
+        database = try Database(path: path, mode: .readOnly, busyTimeout: busyTimeout)
+    }
+
+    static let columns = "id, ts, target, scope, subchannel, address, from_state, to_state, reason"
+
+    /// The SQL and bindings for `query` (exposed for `EXPLAIN QUERY PLAN` in tests and benchmarks).
+    ///
+    /// `lowerID` is the exact id bound derived from `since` (see `lowerBound(since:)`). Index choice is explicit:
+    /// with a target, `events_by_target` (target, id) serves the filter and the id order; else with a
+    /// subchannel, `events_by_subchannel`; else the rowid. The other terms are written `+column` so the planner
+    /// cannot switch to an index that would need a sort.
+    public static func sql(for query: HistoryQuery, lowerID: Int64? = nil) -> (sql: String, bindings: [SQLiteValue]) {
+        var clauses: [String] = []
+        var bindings: [SQLiteValue] = []
+        if let target = query.target {
+            clauses.append("target = ?")
+            bindings.append(.text(target))
+        }
+        if let subchannel = query.subchannel {
+            clauses.append(query.target == nil ? "subchannel = ?" : "+subchannel = ?")
+            bindings.append(.integer(subchannel))
+        }
+        if let scope = query.scope {
+            clauses.append("+scope = ?")
+            bindings.append(.text(scope.rawValue))
+        }
+        if let to = query.to {
+            clauses.append("+to_state = ?")
+            bindings.append(.text(to.rawValue))
+        }
+        if let since = query.since {
+            clauses.append("+ts >= ?")
+            bindings.append(.integer(since))
+        }
+        if let until = query.until {
+            clauses.append("+ts < ?")
+            bindings.append(.integer(until))
+        }
+        let after = [query.afterID, lowerID.map { $0 - 1 }].compactMap { $0 }.max()
+        if let after {
+            clauses.append("id > ?")
+            bindings.append(.integer(after))
+        }
+        var sql = "SELECT \(columns) FROM events"
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        sql += " ORDER BY id LIMIT ?"
+        bindings.append(.integer(Int64(query.limit) + 1))
+        return (sql, bindings)
+    }
+
+    /// The smallest id an event with `ts >= since` can have: the first id of the first committed batch whose
+    /// running max time reaches `since` (nil: no event that recent exists).
+    func lowerBound(since: Int64) throws(SQLiteError) -> Int64? {
+        try database.scalar("SELECT first_id FROM event_batches WHERE max_ts >= ? ORDER BY max_ts, first_id LIMIT 1",
+                            .integer(since))?.int64
+    }
+
+    /// Runs `query`: up to `limit` events in increasing id order, and a cursor when more match.
+    public func events(_ query: HistoryQuery) throws(SQLiteError) -> HistoryPage {
+        lock.lock()
+        defer { lock.unlock() }
+        var lowerID: Int64?
+        if let since = query.since {
+            guard let bound = try lowerBound(since: since) else { return HistoryPage(events: [], nextCursor: nil) }
+            lowerID = bound
+        }
+        let (sql, bindings) = Self.sql(for: query, lowerID: lowerID)
+        let statement = try database.prepare(sql)
+        try statement.bind(bindings)
+        var events: [StoredEvent] = []
+        events.reserveCapacity(min(query.limit, 1024))
+        var more = false
+        while try statement.step() {
+            if events.count == query.limit { more = true; break }
+            events.append(Self.row(statement))
+        }
+        return HistoryPage(events: events, nextCursor: more ? HistoryQuery.encodeCursor(afterID: events.last!.id) : nil)
+    }
+
+    static func row(_ statement: Statement) -> StoredEvent {
+        StoredEvent(id: statement.int64(at: 0), event: HistoryEvent(
+            time: statement.int64(at: 1),
+            target: statement.string(at: 2),
+            scope: HistoryEvent.Scope(rawValue: statement.string(at: 3)) ?? .channel,
+            subchannel: statement.optionalInt64(at: 4),
+            address: statement.optionalString(at: 5),
+            from: HistoryEvent.State(rawValue: statement.string(at: 6)) ?? .idle,
+            to: HistoryEvent.State(rawValue: statement.string(at: 7)) ?? .idle,
+            reason: statement.string(at: 8)))
+    }
+
+    /// READY time of `target`'s channel in `[now - window, now)`.
+    ///
+    /// The state at the window's start is the `to` of the last channel event before it (not READY when there
+    /// is none); each channel event inside the window switches the state at its time. Events are taken in
+    /// (time, id) order.
+    public func availability(target: String, window: Duration, now: Int64) throws(SQLiteError) -> Availability {
+        let windowMicros = window.components.seconds * 1_000_000 + window.components.attoseconds / 1_000_000_000_000
+        let start = now - windowMicros
+        lock.lock()
+        defer { lock.unlock() }
+        let before = try database.prepare("""
+            SELECT to_state FROM events
+            WHERE target = ? AND +scope = 'channel' AND +ts < ? ORDER BY ts DESC, id DESC LIMIT 1
+            """)
+        try before.bind([.text(target), .integer(start)])
+        var ready = try before.step() ? before.string(at: 0) == HistoryEvent.State.ready.rawValue : false
+        let inside = try database.prepare("""
+            SELECT ts, to_state FROM events
+            WHERE target = ? AND +scope = 'channel' AND +ts >= ? AND +ts < ? ORDER BY ts, id
+            """)
+        try inside.bind([.text(target), .integer(start), .integer(now)])
+        var readyMicros: Int64 = 0
+        var transitions = 0
+        var cursor = start
+        while try inside.step() {
+            let ts = inside.int64(at: 0)
+            if ready { readyMicros += ts - cursor }
+            cursor = ts
+            ready = inside.string(at: 1) == HistoryEvent.State.ready.rawValue
+            transitions += 1
+        }
+        if ready { readyMicros += now - cursor }
+        let windowSeconds = Double(windowMicros) / 1_000_000
+        let readySeconds = Double(readyMicros) / 1_000_000
+        return Availability(windowSeconds: windowSeconds, readySeconds: readySeconds,
+                            readyFraction: windowMicros > 0 ? readySeconds / windowSeconds : 0, transitions: transitions)
+    }
+
+    /// A recorded gap: events dropped while the database was not writable.
+    public struct Gap: Sendable, Equatable {
+        public var afterID: Int64?
+        public var fromTime: Int64
+        public var toTime: Int64
+        public var dropped: Int64
+    }
+
+    public func gaps() throws(SQLiteError) -> [Gap] {
+        lock.lock()
+        defer { lock.unlock() }
+        let statement = try database.prepare("SELECT after_id, from_ts, to_ts, dropped FROM history_gaps ORDER BY id")
+        var gaps: [Gap] = []
+        while try statement.step() {
+            gaps.append(Gap(afterID: statement.optionalInt64(at: 0), fromTime: statement.int64(at: 1),
+                            toTime: statement.int64(at: 2), dropped: statement.int64(at: 3)))
+        }
+        return gaps
+    }
+}
