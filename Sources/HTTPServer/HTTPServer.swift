@@ -33,6 +33,10 @@ public struct HTTPServerStats: Sendable, Equatable {
 ///
 /// The class is `Sendable`: its mutable state is the daemon pointer behind `state` (a `Mutex`), and the
 /// core that callbacks see (`ServerCore`) is immutable apart from atomics.
+/// Told, on the MHD thread, of each answered request: the route pattern ("" when no route
+/// matched), the status, and the seconds the handler took. Must be fast and never block.
+public typealias HTTPResponseObserver = @Sendable (_ route: String, _ status: Int, _ seconds: Double) -> Void
+
 public final class HTTPServer: Sendable {
     /// The port the server listens on (the kernel's choice when the configuration asked for 0).
     public let port: UInt16
@@ -47,15 +51,17 @@ public final class HTTPServer: Sendable {
     private let core: ServerCore
     private let state: Mutex<State>
 
-    /// Starts serving `router` as configured.
-    public init(configuration: HTTPServerConfiguration, router: Router) throws(HTTPServerError) {
+    /// Starts serving `router` as configured. `observer` hears about every answered request.
+    public init(
+        configuration: HTTPServerConfiguration, router: Router, observer: HTTPResponseObserver? = nil
+    ) throws(HTTPServerError) {
         guard configuration.threadCount >= 1, configuration.connectionLimit >= 1, configuration.maxBodyBytes >= 0,
             configuration.connectionMemoryLimit >= 4096, configuration.connectionTimeoutSeconds >= 0
         else {
             throw HTTPServerError(code: .invalidConfiguration, message: "A limit of the HTTP server is out of range.")
         }
         var address = try SocketAddress(host: configuration.host, port: configuration.port)
-        let core = ServerCore(router: router, maxBodyBytes: configuration.maxBodyBytes)
+        let core = ServerCore(router: router, maxBodyBytes: configuration.maxBodyBytes, observer: observer)
         let coreContext = Unmanaged.passRetained(core).toOpaque()
 
         let daemon: OpaquePointer? = withUnsafePointer(to: &address.storage) { storagePointer in

@@ -23,10 +23,12 @@ final class ServerCore: Sendable {
     let requestsAnswered = Atomic<Int>(0)
     let requestsCompleted = Atomic<Int>(0)
     let liveContexts = Atomic<Int>(0)
+    let observer: HTTPResponseObserver?
 
-    init(router: Router, maxBodyBytes: Int) {
+    init(router: Router, maxBodyBytes: Int, observer: HTTPResponseObserver?) {
         self.router = router
         self.maxBodyBytes = maxBodyBytes
+        self.observer = observer
     }
 }
 
@@ -129,13 +131,19 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = {
 
     context.answered = true
     if context.bodyTooLarge {
+        core.observer?("", 413, 0)
         return queue(HTTPError.payloadTooLarge(limit: core.maxBodyBytes).response, on: connection, core: core, close: true)
     }
     let methodName = method.map { String(cString: $0) } ?? ""
-    let (response, _) = core.router.respond(
+    let started = ContinuousClock.now
+    let (response, pattern) = core.router.respond(
         method: HTTPMethod(methodName), target: context.rawTarget, headers: requestHeaders(connection),
         body: context.body)
     context.body = []
+    if let observer = core.observer {
+        let elapsed = ContinuousClock.now - started
+        observer(pattern, response.status, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
     return queue(response, on: connection, core: core, close: false)
 }
 

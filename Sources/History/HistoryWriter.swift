@@ -81,6 +81,8 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
         /// Rows deleted by retention, and retention steps that failed.
         public var retentionDeleted: Int64 = 0
         public var retentionErrors: Int64 = 0
+        /// Retention runs completed (delete and vacuum phases done).
+        public var retentionRuns: Int64 = 0
         /// Size of the database file plus its WAL (`ccpool_history_database_bytes`), as of the last commit.
         public var databaseBytes: Int64 = 0
         /// Highest `events.id` committed so far (0 before the first commit of this writer).
@@ -348,6 +350,7 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
                 let bytes = Self.fileBytes(path)
                 condition.lock()
                 counters.databaseBytes = bytes
+                counters.retentionRuns += 1
                 condition.unlock()
                 return .idle(nextRun: clock.now + configuration.retentionInterval)
             }
@@ -478,6 +481,10 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
         /// Deletes up to `limit` events older than `cutoff` (and gap rows older than it); returns the count.
         func deleteOlder(than cutoff: Int64, limit: Int) throws(SQLiteError) -> Int {
             retentionBound.reset()
+            // Always reset: a statement left on a row keeps a read transaction open, and once
+            // another connection (the target store) commits, every later BEGIN IMMEDIATE of this
+            // connection fails with SQLITE_BUSY_SNAPSHOT.
+            defer { retentionBound.reset() }
             try retentionBound.bind(cutoff, at: 1)
             guard try retentionBound.step(), let bound = retentionBound.optionalInt64(at: 0) else { return 0 }
             retentionBound.reset()

@@ -6,7 +6,7 @@ struct CCPoolCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ccpool",
         abstract: "A sharded pool of gRPC client connections that reports the truth about each one.",
-        subcommands: [ServeCommand.self],
+        subcommands: [ServeCommand.self, MigrateCommand.self, HistoryCommand.self, CheckConfigCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

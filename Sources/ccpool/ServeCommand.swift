@@ -1,63 +1,120 @@
 import ArgumentParser
-import CCPoolCore
-import Dispatch
+import CCPoolService
+import Foundation
+import HTTPServer
 import Logging
-import NIOCore
-import NIOPosix
+import ServiceLifecycle
+import UnixSignals
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// `ccpool serve`.
+/// `ccpool serve`: the service.
 ///
-/// Today this is the foundation's stub: it logs a start-up line, optionally keeps subchannels
-/// connected to the `--watch` targets (logging every transition), and exits 0 on SIGTERM or
-/// SIGINT. The pool, the HTTP surface and the history arrive with their issues.
+/// Start-up: configuration (flags, `CCPOOL_*`, file, embedded default), the database (migrations
+/// applied, or refused with a clear message), the pool with its targets, then the HTTP server.
+/// SIGHUP reloads the config file. SIGTERM/SIGINT stop the HTTP server, shut the pool down
+/// (SHUTDOWN recorded for every channel and subchannel), drain and close the history, and exit 0.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the service (foundation stub: logs, and dials --watch targets)."
+        abstract: "Run the service: keep a gRPC channel open to every target and serve /metrics, the API and the dashboard."
     )
 
-    @Option(name: .long, help: "Address the HTTP server will listen on (not served yet).")
-    var listen: String = "127.0.0.1:9090"
-
-    @Option(name: .long, help: "SQLite database path (not opened yet).")
-    var database: String = "./ccpool.db"
-
-    @Option(name: .long, help: "A gRPC target to keep connected, logging every subchannel transition. Repeatable.")
-    var watch: [String] = []
-
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
-
-    func validate() throws {
-        for target in watch {
-            do {
-                _ = try ResolverRegistry.standard.parse(target)
-            } catch {
-                throw ValidationError(error.description)
-            }
-        }
-    }
+    @OptionGroup var options: SettingOptions
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = logLevel
-            return handler
-        }
+        let settings = try options.load()
+        LogSetup.bootstrap(level: settings.logLevel, format: settings.logFormat)
         let logger = Logger(label: "ccpool")
-        logger.notice(
-            "ccpool started (foundation stub: no HTTP server or history yet)",
-            metadata: ["listen": "\(listen)", "database": "\(database)", "watch": "\(watch.count) targets"])
+        let launch = ServiceRuntime.Launch(
+            configFlag: options.config, environment: ProcessInfo.processInfo.environment, flags: options.flags,
+            hostname: ProcessInfo.processInfo.hostName)
 
-        let watcher = try await TargetWatcher.start(targets: watch, logger: logger)
-        let signal = await SignalWaiter.wait(for: [SIGTERM, SIGINT])
-        logger.notice("stopping", metadata: ["signal": "\(signal)"])
-        await watcher.stop()
+        let runtime: ServiceRuntime
+        do {
+            runtime = try await ServiceRuntime.start(settings: settings, launch: launch, logger: logger)
+        } catch {
+            logger.critical("cannot start: \(error)")
+            FileHandle.standardError.write(Data("ccpool: cannot start: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+
+        let api = APIRouter(runtime: runtime)
+        let server: HTTPServer
+        do {
+            server = try HTTPServer(
+                configuration: HTTPServerConfiguration(host: settings.listen.host, port: UInt16(settings.listen.port)),
+                router: api.router, observer: api.observer)
+        } catch {
+            logger.critical("cannot serve HTTP on \(settings.listen): \(error)")
+            FileHandle.standardError.write(Data("ccpool: cannot serve HTTP on \(settings.listen): \(error)\n".utf8))
+            await runtime.shutdownPool()
+            runtime.closeHistory()
+            throw ExitCode(1)
+        }
+
+        logger.notice(
+            "ccpool started",
+            metadata: [
+                "listen": "\(settings.listen.host):\(server.port)", "database": "\(settings.database)",
+                "shards": "\(runtime.pool.shardCount)", "targets": "\(runtime.pool.targetNames.count)",
+                "replica": "\(runtime.replica.index)/\(runtime.replica.count)",
+            ])
+
+        var configuration = ServiceGroupConfiguration(
+            services: [
+                .init(service: HistoryLifecycle(runtime: runtime, logger: logger), serviceName: "history"),
+                .init(service: PoolLifecycle(runtime: runtime), serviceName: "pool"),
+                .init(service: HTTPLifecycle(server: server), serviceName: "http"),
+                .init(service: ReloadOnSIGHUP(runtime: runtime), serviceName: "reload"),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        configuration.maximumGracefulShutdownDuration = settings.shutdownDeadline.duration
+        try await ServiceGroup(configuration: configuration).run()
+        logger.notice("ccpool stopped")
     }
 }
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}
+/// Last to stop: drains, commits and checkpoints the history.
+struct HistoryLifecycle: Service {
+    let runtime: ServiceRuntime
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        runtime.closeHistory()
+        let counters = runtime.history.snapshot
+        logger.notice("history closed", metadata: ["written": "\(counters.written)", "dropped": "\(counters.dropped)"])
+    }
+}
+
+/// Shuts every channel down once HTTP has stopped.
+struct PoolLifecycle: Service {
+    let runtime: ServiceRuntime
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await runtime.shutdownPool()
+    }
+}
+
+/// First to stop: no new requests.
+struct HTTPLifecycle: Service {
+    let server: HTTPServer
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        server.quiesce()
+        server.stop(grace: .milliseconds(500))
+    }
+}
+
+/// Re-reads the config file on every SIGHUP.
+struct ReloadOnSIGHUP: Service {
+    let runtime: ServiceRuntime
+
+    func run() async throws {
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+            await runtime.reload()
+        }
+    }
+}

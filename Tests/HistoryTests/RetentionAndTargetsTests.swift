@@ -63,4 +63,37 @@ import Testing
         #expect(try reopened.list().map(\.name) == ["payments"])
         writer.close()
     }
+
+    /// Regression: a target-store write must not leave a lock that blocks the history writer.
+    @Test func targetStoreWritesDoNotBlockTheWriter() throws {
+        let dir = TempDirectory()
+        let path = try migratedDatabase(in: dir)
+        // With retention on (as the service runs it), a retention pass that finds nothing to delete
+        // once left its statement open: the store's commits then locked the writer out for good.
+        var configuration = HistoryWriter.Configuration()
+        configuration.retention = .seconds(7 * 86_400)
+        configuration.retentionInterval = .seconds(3600)
+        let writer = try HistoryWriter(path: path, configuration: configuration)
+        let reader = try HistoryReader(path: path)
+        let store = try TargetStore(path: path)
+        // The first retention run, on the empty database, finds nothing to delete.
+        let start = ContinuousClock.now
+        while writer.snapshot.retentionRuns < 1, ContinuousClock.now < start + .seconds(10) { Thread.sleep(forTimeInterval: 0.002) }
+        #expect(writer.snapshot.retentionRuns == 1)
+        _ = try store.list()
+        writer.append(event(1))
+        _ = try reader.events(HistoryQuery())
+        try store.upsert(name: "a", spec: #"{"target":"a:1"}"#)
+        _ = try reader.events(HistoryQuery())
+        try store.upsert(name: "a", spec: #"{"target":"a:2"}"#)
+        _ = try store.list()
+        try store.delete(name: "a")
+        for i in 2...50 { writer.append(event(i)) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while writer.snapshot.written < 50, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        #expect(writer.snapshot.written == 50)
+        #expect(writer.snapshot.writeErrors == 0)
+        writer.close()
+        #expect(writer.snapshot.dropped == 0)
+    }
 }

@@ -80,42 +80,67 @@ public final class Pool: Sendable {
     /// rebuilt).
     @discardableResult
     public func upsert(_ target: PoolTarget) async throws -> UpsertResult {
-        guard !closed.load(ordering: .acquiring) else { throw PoolError.closed }
-        if let existing = entries.withLock({ $0[target.name] }) {
-            let runtime = existing.runtime
-            try await existing.loop.submit { try runtime.value.update(target) }.get()
-            entries.withLock { $0[target.name]?.definition = target }
-            bump()
-            return .changed
-        }
+        try await upsertFuture(target).get()
+    }
+
+    /// ``upsert(_:)`` for callers that may block but are neither on an event loop nor in Swift
+    /// concurrency (HTTP threads): it waits on the shard's loop only.
+    public func upsertBlocking(_ target: PoolTarget) throws -> UpsertResult {
+        try upsertFuture(target).wait()
+    }
+
+    /// Removes a target: SHUTDOWN is recorded for its channel and every subchannel first.
+    @discardableResult
+    public func remove(_ name: String, reason: String = "config removed") async -> Bool {
+        (try? await removeFuture(name, reason: reason).get()) ?? false
+    }
+
+    /// ``remove(_:reason:)`` for blocking callers (see ``upsertBlocking(_:)``).
+    @discardableResult
+    public func removeBlocking(_ name: String, reason: String) -> Bool {
+        (try? removeFuture(name, reason: reason).wait()) ?? false
+    }
+
+    private func upsertFuture(_ target: PoolTarget) -> EventLoopFuture<UpsertResult> {
         let shard = shard(for: target.name)
         let loop = loops[shard]
+        guard !closed.load(ordering: .acquiring) else { return loop.makeFailedFuture(PoolError.closed) }
+        if let existing = entries.withLock({ $0[target.name] }) {
+            let runtime = existing.runtime
+            return existing.loop.submit { try runtime.value.update(target) }.map {
+                self.entries.withLock { $0[target.name]?.definition = target }
+                self.bump()
+                return .changed
+            }
+        }
         let sink = self.sink
         let wallClock = self.wallClock
         let logger = self.logger
         let onChange: @Sendable () -> Void = { [weak self] in self?.bump() }
-        let entry = try await loop.submit {
+        return loop.submit {
             let runtime = TargetRuntime(
                 definition: target, eventLoop: loop, sink: sink, wallClock: wallClock, onChange: onChange, logger: logger)
             try runtime.start()
             return Entry(
                 runtime: NIOLoopBound(runtime, eventLoop: loop), loop: loop, shard: shard, stats: runtime.stats,
                 picks: runtime.picks, definition: target)
-        }.get()
-        entries.withLock { $0[target.name] = entry }
-        bump()
-        return .created
+        }.map { entry in
+            self.entries.withLock { $0[target.name] = entry }
+            self.bump()
+            return .created
+        }
     }
 
-    /// Removes a target: SHUTDOWN is recorded for its channel and every subchannel first.
-    @discardableResult
-    public func remove(_ name: String, reason: String = "config removed") async -> Bool {
-        guard let entry = entries.withLock({ $0[name] }) else { return false }
+    private func removeFuture(_ name: String, reason: String) -> EventLoopFuture<Bool> {
+        guard let entry = entries.withLock({ $0[name] }) else {
+            return loops[shard(for: name)].makeSucceededFuture(false)
+        }
         let runtime = entry.runtime
-        try? await entry.loop.submit { runtime.value.shutdown(reason: reason) }.get()
-        entries.withLock { _ = $0.removeValue(forKey: name) }
-        bump()
-        return true
+        return entry.loop.submit { runtime.value.shutdown(reason: reason) }.map {
+            self.entries.withLock { _ = $0.removeValue(forKey: name) }
+            self.bump()
+            return true
+        }
     }
 
     /// Picks a subchannel of `name`'s channel (SPEC §6); nil if there is no such target. The

@@ -1,0 +1,254 @@
+import CCPoolCore
+import Foundation
+import History
+import HTTPServer
+import MetricsExposition
+import NIOCore
+
+/// Every route of API.md, wired to the running service.
+///
+/// Handlers run on libmicrohttpd's threads: they read snapshots, do blocking reads on read-only
+/// SQLite connections, and wait on event-loop futures at most — never on Swift concurrency.
+public struct APIRouter: Sendable {
+    let runtime: ServiceRuntime
+    let metrics: MetricsEndpoint
+    let auth: AdminAuth
+
+    public init(runtime: ServiceRuntime) {
+        self.runtime = runtime
+        self.metrics = MetricsEndpoint(runtime: runtime)
+        self.auth = AdminAuth(token: runtime.adminAuthToken)
+    }
+
+    /// The longest a pick may wait (it holds an HTTP thread meanwhile).
+    static let maxPickTimeoutMilliseconds = 60_000
+
+    public var router: Router {
+        var router = Router()
+        router.get("/metrics") { request in metrics.respond(request) }
+        router.get("/healthz") { _ in .json(#"{"status":"ok"}"#) }
+        router.get("/readyz") { _ throws(HTTPError) in
+            if let reason = runtime.notReadyReason {
+                throw HTTPError(status: 503, code: "not_ready", message: reason)
+            }
+            return .json(#"{"status":"ready"}"#)
+        }
+        router.get("/v1/targets") { _ in .json(TargetStatusJSON.list(runtime.pool.snapshot())) }
+        router.get("/v1/targets/{name}") { request throws(HTTPError) in
+            let name = try targetName(request)
+            return .json(TargetStatusJSON.one(try snapshot(of: name)))
+        }
+        router.put("/v1/targets/{name}", auth.protect { request throws(HTTPError) in try put(request) })
+        router.delete("/v1/targets/{name}", auth.protect { request throws(HTTPError) in try delete(request) })
+        router.post("/v1/targets/{name}/pick") { request throws(HTTPError) in try pick(request) }
+        router.get("/v1/targets/{name}/availability") { request throws(HTTPError) in try availability(request) }
+        router.get("/v1/history") { request throws(HTTPError) in try history(request) }
+        router.get("/openapi.yaml") { _ in
+            .text(OpenAPIDocument.yaml, contentType: "application/yaml; charset=utf-8")
+        }
+        router.get("/") { request in
+            .text(DashboardPage.render(runtime.pool.snapshot()), contentType: "text/html; charset=utf-8")
+        }
+        return router
+    }
+
+    /// Counts requests for `ccpool_http_*`.
+    public var observer: HTTPResponseObserver {
+        let metrics = runtime.httpMetrics
+        return { route, status, seconds in
+            metrics.record(handler: route.isEmpty ? "unmatched" : route, status: status, seconds: seconds)
+        }
+    }
+
+    // MARK: Handlers
+
+    private func targetName(_ request: HTTPRequest) throws(HTTPError) -> TargetName {
+        let raw = request.parameter("name") ?? ""
+        do {
+            return try TargetName(raw)
+        } catch {
+            throw .badRequest("invalid_name", error.description)
+        }
+    }
+
+    /// The target's snapshot, or 404 (naming the owner replica when another one owns it).
+    private func snapshot(of name: TargetName) throws(HTTPError) -> TargetSnapshot {
+        if let snapshot = runtime.pool.snapshot(of: name.description) { return snapshot }
+        throw notFound(name)
+    }
+
+    private func notFound(_ name: TargetName) -> HTTPError {
+        let owner = runtime.replica.owner(of: name.description)
+        if owner != runtime.replica.index {
+            return HTTPError(
+                status: 404, code: "not_found",
+                message: "Target \(name) is owned by replica \(owner) of \(runtime.replica.count), not by this one (\(runtime.replica.index)).")
+        }
+        return HTTPError(status: 404, code: "not_found", message: "No target named \(name).")
+    }
+
+    private func put(_ request: HTTPRequest) throws(HTTPError) -> HTTPResponse {
+        let name = try targetName(request)
+        let spec: TargetSpec
+        do {
+            spec = try TargetSpec.decode(json: request.body)
+        } catch {
+            throw .badRequest(error.code == .malformed ? "invalid_json" : "invalid_target_spec", error.message)
+        }
+        let result: Pool.UpsertResult
+        do {
+            result = try runtime.putTarget(name: name, spec: spec)
+        } catch {
+            throw map(error, name)
+        }
+        let body = runtime.pool.snapshot(of: name.description).map(TargetStatusJSON.one) ?? "{}"
+        return .json(body, status: result == .created ? 201 : 200)
+    }
+
+    private func delete(_ request: HTTPRequest) throws(HTTPError) -> HTTPResponse {
+        let name = try targetName(request)
+        do {
+            try runtime.deleteTarget(name: name)
+        } catch {
+            throw map(error, name)
+        }
+        return HTTPResponse(status: 204)
+    }
+
+    private func map(_ error: ServiceRuntime.AdminError, _ name: TargetName) -> HTTPError {
+        switch error {
+        case .definedByConfig:
+            return HTTPError(
+                status: 409, code: "conflict",
+                message: "Target \(name) is defined in the config file; change it there and reload.")
+        case .notOwned:
+            return notFound(name)
+        case .notFound:
+            return notFound(name)
+        case .invalidTLS(let message):
+            return .badRequest("invalid_target_spec", "tls: \(message)")
+        case .storage(let message):
+            return HTTPError(status: 503, code: "storage_unavailable", message: "The target store failed: \(message)")
+        case .shuttingDown:
+            return HTTPError(status: 503, code: "not_ready", message: "The service is shutting down.")
+        }
+    }
+
+    private func pick(_ request: HTTPRequest) throws(HTTPError) -> HTTPResponse {
+        let name = try targetName(request)
+        let options = try PickRequest.parse(request.body)
+        guard let future = runtime.pool.pick(
+            name.description, waitForReady: options.waitForReady, timeout: .milliseconds(Int64(options.timeoutMilliseconds)))
+        else { throw notFound(name) }
+        do {
+            let picked = try future.wait()
+            var json = JSONWriter()
+            json.object { json in
+                json.key("subchannel")
+                json.number(picked.id.rawValue)
+                json.member("address", picked.address.description)
+            }
+            return .json(json.text)
+        } catch {
+            let message = (error as? PickError)?.description ?? "\(error)"
+            throw HTTPError(status: 503, code: "no_ready_subchannel", message: message)
+        }
+    }
+
+    private func availability(_ request: HTTPRequest) throws(HTTPError) -> HTTPResponse {
+        let name = try targetName(request)
+        var window: Duration = .seconds(3600)
+        for item in request.query {
+            guard item.name == "window" else {
+                throw .badRequest("invalid_parameter", "Unknown parameter \"\(item.name)\"; only window is accepted.")
+            }
+            guard let parsed = Availability.parseDuration(item.value ?? ""), parsed > .zero, parsed <= .seconds(366 * 86_400) else {
+                throw .badRequest("invalid_parameter", "window must be a duration like 90s, 15m, 1h or 7d, at most 366d.")
+            }
+            window = parsed
+        }
+        if runtime.pool.snapshot(of: name.description) == nil {
+            throw notFound(name)
+        }
+        do {
+            let result = try runtime.reader.availability(
+                target: name.description, window: window, now: HistoryTime.micros(Date()))
+            var json = JSONWriter()
+            json.object { json in
+                json.key("window_seconds")
+                json.double(result.windowSeconds)
+                json.key("ready_seconds")
+                json.double(result.readySeconds)
+                json.key("ready_fraction")
+                json.double(result.readyFraction)
+                json.key("transitions")
+                json.number(result.transitions)
+            }
+            return .json(json.text)
+        } catch {
+            throw HTTPError(status: 503, code: "storage_unavailable", message: "The history store failed: \(error)")
+        }
+    }
+
+    private func history(_ request: HTTPRequest) throws(HTTPError) -> HTTPResponse {
+        let query: HistoryQuery
+        do {
+            query = try HistoryQuery.parse(request.query.map { (key: $0.name, value: $0.value ?? "") })
+        } catch {
+            throw .badRequest("invalid_parameter", error.message)
+        }
+        do {
+            let page = try runtime.reader.events(query)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.withoutEscapingSlashes]
+            let data = (try? encoder.encode(page)) ?? Data("{}".utf8)
+            return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(data))
+        } catch {
+            throw HTTPError(status: 503, code: "storage_unavailable", message: "The history store failed: \(error)")
+        }
+    }
+}
+
+/// The body of `POST /v1/targets/{name}/pick`: `{"wait_for_ready": false, "timeout_ms": 1000}`,
+/// both optional; an empty body means the defaults.
+struct PickRequest: Equatable {
+    var waitForReady = false
+    var timeoutMilliseconds = 1000
+
+    static func parse(_ body: [UInt8]) throws(HTTPError) -> PickRequest {
+        var result = PickRequest()
+        if body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) { return result }
+        let object: [String: Any]
+        do {
+            guard let parsed = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+                throw HTTPError.badRequest("invalid_json", "The body must be a JSON object.")
+            }
+            object = parsed
+        } catch let error as HTTPError {
+            throw error
+        } catch {
+            throw .badRequest("invalid_json", "The body is not valid JSON.")
+        }
+        for (key, value) in object {
+            switch key {
+            case "wait_for_ready":
+                guard let number = value as? NSNumber, String(cString: number.objCType) == "c" else {
+                    throw .badRequest("invalid_body", "wait_for_ready must be true or false.")
+                }
+                result.waitForReady = number.boolValue
+            case "timeout_ms":
+                guard let number = value as? NSNumber, String(cString: number.objCType) != "c",
+                    number.doubleValue.rounded() == number.doubleValue,
+                    number.doubleValue >= 1, number.doubleValue <= Double(APIRouter.maxPickTimeoutMilliseconds)
+                else {
+                    throw .badRequest(
+                        "invalid_body", "timeout_ms must be a whole number from 1 to \(APIRouter.maxPickTimeoutMilliseconds).")
+                }
+                result.timeoutMilliseconds = number.intValue
+            default:
+                throw .badRequest("invalid_body", "Unknown field \"\(key)\"; the body takes wait_for_ready and timeout_ms.")
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import CCPoolService
+import Foundation
+
+/// A flag for every top-level setting (API.md: flag > `CCPOOL_*` variable > file > default).
+/// Values stay text here: the configuration loader validates them with the same messages for
+/// every source.
+struct SettingOptions: ParsableArguments {
+    @Option(name: .long, help: "Config file (YAML). Env: CCPOOL_CONFIG. Without one, the embedded default.")
+    var config: String?
+
+    @Option(name: .long, help: "host:port to serve HTTP on (default 127.0.0.1:9090). Env: CCPOOL_LISTEN.")
+    var listen: String?
+
+    @Option(name: .long, help: "SQLite database file (default ./ccpool.db). Env: CCPOOL_DATABASE.")
+    var database: String?
+
+    @Option(name: .long, help: "Event loops; 0 = one per core. Env: CCPOOL_SHARDS.")
+    var shards: String?
+
+    @Option(name: .long, help: "How long history is kept, e.g. 7d. Env: CCPOOL_HISTORY_RETENTION.")
+    var historyRetention: String?
+
+    @Option(name: .long, help: "File holding the admin bearer token. Env: CCPOOL_ADMIN_TOKEN_FILE (or the token in CCPOOL_ADMIN_TOKEN).")
+    var adminTokenFile: String?
+
+    @Option(name: .long, help: "Per-subchannel metric series, true or false. Env: CCPOOL_METRICS_SUBCHANNEL_SERIES.")
+    var metricsSubchannelSeries: String?
+
+    @Option(name: .long, help: "How long SIGTERM may take, e.g. 10s. Env: CCPOOL_SHUTDOWN_DEADLINE.")
+    var shutdownDeadline: String?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical. Env: CCPOOL_LOG_LEVEL.")
+    var logLevel: String?
+
+    @Option(name: .long, help: "text or json. Env: CCPOOL_LOG_FORMAT.")
+    var logFormat: String?
+
+    @Option(name: .long, help: "This replica's index (default: from a hostname ending in -N). Env: CCPOOL_SHARD_INDEX.")
+    var shardIndex: String?
+
+    @Option(name: .long, help: "How many replicas share the targets (default 1). Env: CCPOOL_SHARD_COUNT.")
+    var shardCount: String?
+
+    /// The flags that were given, by setting.
+    var flags: [SettingKey: String] {
+        let pairs: [(SettingKey, String?)] = [
+            (.listen, listen), (.database, database), (.shards, shards), (.historyRetention, historyRetention),
+            (.adminTokenFile, adminTokenFile), (.metricsSubchannelSeries, metricsSubchannelSeries),
+            (.shutdownDeadline, shutdownDeadline), (.logLevel, logLevel), (.logFormat, logFormat),
+            (.shardIndex, shardIndex), (.shardCount, shardCount),
+        ]
+        var flags: [SettingKey: String] = [:]
+        for (key, value) in pairs { if let value { flags[key] = value } }
+        return flags
+    }
+
+    /// Loads the settings, or prints every problem and exits 1.
+    func load() throws -> ServiceSettings {
+        do {
+            return try ConfigLoader.load(
+                configFlag: config, environment: ProcessInfo.processInfo.environment, flags: flags)
+        } catch {
+            FileHandle.standardError.write(Data("ccpool: invalid configuration:\n\(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
