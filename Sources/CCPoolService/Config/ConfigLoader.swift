@@ -101,9 +101,8 @@ public enum ConfigLoader {
         // Cross-setting checks, pointed at the value that won.
         switch (settings.shardIndex, settings.shardCount) {
         case (let index?, nil):
-            diagnostics.append(.init(origin: winners[.shardIndex] ?? .none, path: "shard_index", message: "shard_index \(index) needs shard_count; set both or neither"))
-        case (nil, let count?):
-            diagnostics.append(.init(origin: winners[.shardCount] ?? .none, path: "shard_count", message: "shard_count \(count) needs shard_index; set both or neither"))
+            diagnostics.append(.init(origin: winners[.shardIndex] ?? .none, path: "shard_index", message: "shard_index \(index) needs shard_count"))
+        // shard_count alone is fine: the index comes from a hostname ending in -N (API.md).
         case (let index?, let count?) where index >= count:
             diagnostics.append(.init(origin: winners[.shardIndex] ?? .none, path: "shard_index", message: "must be below shard_count (\(count)), got \(index)"))
         default: break

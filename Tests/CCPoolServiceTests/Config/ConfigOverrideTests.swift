@@ -83,8 +83,10 @@ extension ConfigTests {
                 diagnostics(yaml: "shard_index: 0\nshard_count: 2\n", flags: [.shardIndex: "5"])
                     == ["flag --shard-index: shard_index: must be below shard_count (2), got 5"])
             #expect(
-                diagnostics(yaml: "", environment: ["CCPOOL_SHARD_COUNT": "2"])
-                    == ["environment CCPOOL_SHARD_COUNT: shard_count: shard_count 2 needs shard_index; set both or neither"])
+                diagnostics(yaml: "", environment: ["CCPOOL_SHARD_INDEX": "1"])
+                    == ["environment CCPOOL_SHARD_INDEX: shard_index: shard_index 1 needs shard_count"])
+            // shard_count alone is valid: the index comes from the hostname (StatefulSet ordinal).
+            #expect(diagnostics(yaml: "", environment: ["CCPOOL_SHARD_COUNT": "2"]) == [])
         }
 
         @Test func emptyAndUnknownVariablesAreIgnored() throws {
