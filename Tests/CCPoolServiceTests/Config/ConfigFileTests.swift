@@ -224,7 +224,7 @@ extension ConfigTests {
                 """
                 shard_index: 1
                 """,
-                [#"ccpool.yaml:1:14: shard_index: shard_index 1 needs shard_count; set both or neither"#]
+                [#"ccpool.yaml:1:14: shard_index: shard_index 1 needs shard_count"#]
             ),
             (
                 """
