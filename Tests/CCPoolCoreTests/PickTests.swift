@@ -31,7 +31,11 @@ struct PickTests {
         guard case .hostPort(let host, let port) = closed else { return }
         let server = try await TestServer.start(host: host, port: port)
         defer { Task { await server.stop() } }
-        #expect(try await picked.address == closed)
+        do {
+            #expect(try await picked.address == closed)
+        } catch {
+            Issue.record("pick failed: \(error); subchannel moves: \(channel.recorder.subchannelTransitions.map { "\($0.from)→\($0.to) \($0.reason) @\($0.time.timeIntervalSince1970)" }); server accepted \(server.acceptedCount)")
+        }
         try await channel.shutdown()
     }
 

@@ -74,6 +74,14 @@ final class TestServer: Sendable {
         if let unixPath {
             listener = try await bootstrap.bind(unixDomainSocketPath: unixPath, cleanupExistingSocketFile: true).get()
             address = .unix(path: unixPath)
+        } else if port != 0 {
+            // Bind beside the reservation (both SO_REUSEPORT), then drop it: the port is never
+            // free in between, so no client connect() can pick it as its own source port (a TCP
+            // self-connection that would look like a server that never answers).
+            listener = try await bootstrap.serverChannelOption(ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SO_REUSEPORT), value: 1)
+                .bind(host: host, port: port).get()
+            PortReservations.release(port)
+            address = .hostPort(host: host, port: port)
         } else {
             listener = try await bootstrap.bind(host: host, port: port).get()
             address = .hostPort(host: host, port: listener.localAddress?.port ?? 0)
@@ -154,12 +162,13 @@ final class TestServer: Sendable {
     }
 
     /// An address on which nothing listens (connections are refused).
+    ///
+    /// The port stays reserved by a bound socket that never listens, so no other test (running in
+    /// parallel) can be given it, and no connect() uses it as its source port;
+    /// ``start(host:port:unixPath:behaviour:tls:)`` on that port binds beside the reservation and
+    /// then releases it.
     static func closedPort() async throws -> Address {
-        let group = MultiThreadedEventLoopGroup.singleton
-        let channel = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return .hostPort(host: "127.0.0.1", port: port)
+        .hostPort(host: "127.0.0.1", port: try PortReservations.reserve())
     }
 }
 
@@ -190,4 +199,40 @@ private final class PingCounter: ChannelInboundHandler, Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .ping(_, ack: false) = unwrapInboundIn(data).payload { server.countPing() }
     }
+}
+
+/// Ports held by bound, non-listening sockets: connecting to them is refused, and the kernel
+/// gives them to nobody else until released.
+enum PortReservations {
+    private static let sockets = Mutex<[Int: Int32]>([:])
+
+    static func reserve() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ReservationError() }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else {
+            close(fd)
+            throw ReservationError()
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        sockets.withLock { $0[port] = fd }
+        return port
+    }
+
+    static func release(_ port: Int) {
+        if let fd = sockets.withLock({ $0.removeValue(forKey: port) }) { close(fd) }
+    }
+
+    struct ReservationError: Error {}
 }

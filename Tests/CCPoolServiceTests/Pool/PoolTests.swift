@@ -39,7 +39,10 @@ struct PoolTests {
         let rr = "ipv4:" + servers.addresses.joined(separator: ",")
         try await pool.upsert(try Self.target("rr", rr, config: #"{"loadBalancingConfig":[{"round_robin":{}}]}"#))
 
-        try await Self.until("all READY") { pool.snapshot().targets.allSatisfy { $0.stats.state == .ready } }
+        try await Self.until("all READY, and every round_robin subchannel too") {
+            pool.snapshot().targets.allSatisfy { $0.stats.state == .ready }
+                && pool.snapshot(of: "rr")?.stats.subchannels.values.filter { $0.state == .ready }.count == 3
+        }
         let snapshot = pool.snapshot()
         #expect(snapshot.targets.map(\.definition.name) == ["rr", "t0", "t1", "t2"])
         let rrStats = try #require(snapshot.targets.first { $0.definition.name == "rr" }?.stats)
