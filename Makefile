@@ -12,7 +12,7 @@ PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
 RUN_ARGS ?=
 
-.PHONY: all deps build release run test bench clean
+.PHONY: all deps build release run test unit-test deploy-check bench clean
 
 all: build
 
@@ -48,10 +48,17 @@ release: deps
 run: release
 	.build/release/ccpool serve $(RUN_ARGS)
 
-## test: build and run every test (one at a time: `swift test --filter NAME`).
-test: deps
+## test: every test: the Swift suites, then the checks of the deployment files.
+test: unit-test deploy-check
+
+## unit-test: build and run the Swift tests (one at a time: `swift test --filter NAME`).
+unit-test: deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+
+## deploy-check: lint and cross-check deploy/ (installs its linters on first use).
+deploy-check: build
+	CCPOOL_BIN=.build/debug/ccpool bash deploy/check.sh
 
 ## bench: benchmarks side by side with their references (grows with the project).
 bench: deps
