@@ -55,6 +55,17 @@ let package = Package(
             ]
         ),
 
+        // Micro-benchmarks of the machinery (issue 10): picks and the balancer serializer.
+        .executableTarget(
+            name: "ccpool-bench",
+            dependencies: [
+                "CCPoolCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            ],
+            path: "Sources/CCPoolBench"
+        ),
         .testTarget(
             name: "CCPoolCoreTests",
             dependencies: [
