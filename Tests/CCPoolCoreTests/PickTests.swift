@@ -27,7 +27,8 @@ struct PickTests {
         let channel = try await ChannelHarness.make(addresses: [closed])
         try await channel.recorder.waitForChannel(.transientFailure)
 
-        async let picked = channel.pick(waitForReady: true, timeout: .seconds(10))
+        // Generous: on a loaded machine the test task may resume late to start the server.
+        async let picked = channel.pick(waitForReady: true, timeout: .seconds(60))
         guard case .hostPort(let host, let port) = closed else { return }
         let server = try await TestServer.start(host: host, port: port)
         defer { Task { await server.stop() } }

@@ -28,20 +28,23 @@ final class TestServer: Sendable {
     }
 
     let group: MultiThreadedEventLoopGroup
-    private let listener: any Channel
+    /// Set once bound. The server object exists before its socket does, so a connection accepted
+    /// the moment the socket listens is served (not left without handlers) however late the
+    /// starting task resumes.
+    private let bound = Mutex<(listener: (any Channel)?, address: Address?)>((nil, nil))
     private let state: Mutex<State>
     private let blackhole = Atomic<Bool>(false)
     private let pings = Atomic<Int>(0)
-    /// Where the server listens, as a subchannel address.
-    let address: Address
     /// The health service every HTTP/2 stream is served by.
     let health = TestHealthService()
 
-    private init(group: MultiThreadedEventLoopGroup, listener: any Channel, behaviour: Behaviour, address: Address) {
+    /// Where the server listens, as a subchannel address.
+    var address: Address { bound.withLock { $0.address! } }
+    private var listener: (any Channel)? { bound.withLock { $0.listener } }
+
+    private init(group: MultiThreadedEventLoopGroup, behaviour: Behaviour) {
         self.group = group
-        self.listener = listener
         self.state = Mutex(State(behaviour: behaviour))
-        self.address = address
     }
 
     /// Starts a server on `host` (an ephemeral port), or on the Unix socket `unixPath`.
@@ -50,7 +53,7 @@ final class TestServer: Sendable {
         tls: (certificateFile: String, keyFile: String)? = nil
     ) async throws -> TestServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let box = ServerBox()
+        let server = TestServer(group: group, behaviour: behaviour)
         let tlsContext = try tls.map { files in
             var configuration = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(files.certificateFile).map { .certificate($0) },
@@ -62,7 +65,6 @@ final class TestServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard let server = box.server.withLock({ $0 }) else { return }
                     if let tlsContext {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
                     }
@@ -86,8 +88,7 @@ final class TestServer: Sendable {
             listener = try await bootstrap.bind(host: host, port: port).get()
             address = .hostPort(host: host, port: listener.localAddress?.port ?? 0)
         }
-        let server = TestServer(group: group, listener: listener, behaviour: behaviour, address: address)
-        box.server.withLock { $0 = server }
+        server.bound.withLock { $0 = (listener, address) }
         return server
     }
 
@@ -152,7 +153,7 @@ final class TestServer: Sendable {
     }
 
     func stop() async {
-        try? await listener.close()
+        try? await listener?.close()
         for channel in openChannels() { try? await channel.close() }
         try? await group.shutdownGracefully()
     }
@@ -170,11 +171,6 @@ final class TestServer: Sendable {
     static func closedPort() async throws -> Address {
         .hostPort(host: "127.0.0.1", port: try PortReservations.reserve())
     }
-}
-
-/// Lets the child initializer find the server, which exists only after bind() returns.
-private final class ServerBox: Sendable {
-    let server = Mutex<TestServer?>(nil)
 }
 
 /// Drops all inbound bytes once the server is told to stop answering.
