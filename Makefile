@@ -60,9 +60,9 @@ unit-test: deps
 deploy-check: build
 	CCPOOL_BIN=.build/debug/ccpool bash deploy/check.sh
 
-## bench: benchmarks side by side with their references (grows with the project).
+## bench: benchmarks beside their references, measured in the same run; writes bench/results.md.
 bench: deps
-	@echo "no benchmarks yet: they arrive with the issues that own them (see README)"
+	bash bench/run.sh
 
 clean:
 	rm -rf .build
