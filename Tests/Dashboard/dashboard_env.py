@@ -182,15 +182,23 @@ targets:
     target: "ipv4:{self.inv.address}"
     idle: lazy
     labels: {{team: analytics}}
-"""
+""" + self.extra_targets(closed)
         self.config_path = os.path.join(self.work, "ccpool.yaml")
         with open(self.config_path, "w") as f:
             f.write(config)
+        self.before_start()
         self.logfile = open(os.path.join(self.work, "ccpool.log"), "w")
         self.ccpool = subprocess.Popen([self.binary, "serve", "--config", self.config_path],
                                        stdout=self.logfile, stderr=subprocess.STDOUT, cwd=self.work)
         self.log(f"ccpool pid {self.ccpool.pid} on {self.base}")
         self.wait_until("ready", lambda: self.status("/readyz") == 200, timeout=30)
+
+    def extra_targets(self, closed_port):
+        """More config-file target entries (YAML text) for subclasses."""
+        return ""
+
+    def before_start(self):
+        """Runs after the config is written and before ccpool starts (subclasses seed the database here)."""
 
     def scenario(self):
         """Makes some history: payments READY with one NOT_SERVING subchannel that recovers and fails again,

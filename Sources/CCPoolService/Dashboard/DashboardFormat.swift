@@ -21,6 +21,12 @@ enum DashboardFormat {
         return text.prefix(10) + " " + text.dropFirst(11).prefix(8)
     }
 
+    /// `2026-11-25 19:50:00.123` (UTC, milliseconds): event times, where several share a second.
+    static func preciseDateTime(micros: Int64) -> String {
+        let text = HistoryTime.rfc3339(micros)
+        return text.prefix(10) + " " + text.dropFirst(11).prefix(12)
+    }
+
     /// `45s`, `3m 12s`, `2h 05m`, `4d 3h`: two units at most.
     static func duration(micros: Int64) -> String {
         let seconds = max(0, micros / 1_000_000)

@@ -20,7 +20,7 @@ struct DashboardRoutes: Sendable {
         }
         let nonce = PageShell.nonce()
         let context = OverviewPage.Context(now: Date(), replica: replicaText, nonce: nonce)
-        return PageShell.response(OverviewPage.render(runtime.pool.snapshot().targets, query: query, context: context), nonce: nonce)
+        return PageShell.response(OverviewPage.render(runtime.pool.summaries(), query: query, context: context), nonce: nonce)
     }
 
     /// `GET /ui/targets/{name}?window=1h|24h|7d`.

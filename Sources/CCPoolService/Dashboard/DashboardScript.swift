@@ -30,10 +30,12 @@ enum DashboardScript {
           if(!r.ok)throw new Error("HTTP "+r.status+" from "+url.split("?")[0]);return r.json();});}
         var live=document.getElementById("live");
         function status(ok,text){if(!live)return;live.textContent=text;live.classList.toggle("stale",!ok);}
-        function poll(tick){var busy=false;function run(){if(busy||document.hidden)return;busy=true;
+        function poll(tick){var busy=false,timer=null;function next(ms){clearTimeout(timer);timer=setTimeout(run,ms);}
+          function run(){if(busy)return;if(document.hidden){next(PERIOD);return;}busy=true;var t0=Date.now();
           tick().then(function(){status(true,"live \u00b7 updated "+clock(Date.now())+" UTC");},
-            function(e){status(false,"update failed ("+e.message+"); retrying");}).then(function(){busy=false;});}
-          setInterval(run,PERIOD);document.addEventListener("visibilitychange",function(){if(!document.hidden)run();});
+            function(e){status(false,"update failed ("+e.message+"); retrying");}).then(function(){busy=false;
+            next(Math.max(PERIOD,20*(Date.now()-t0)));});}
+          next(PERIOD);document.addEventListener("visibilitychange",function(){if(!document.hidden&&!busy)run();});
           status(true,"live \u00b7 refreshes every "+PERIOD/1000+" s");}
         """#
 
@@ -111,7 +113,7 @@ enum DashboardScript {
             s.el.setAttribute("x",x.toFixed(2));s.el.setAttribute("width",Math.max(0.6,(s.end-a)/W*PW).toFixed(2));
             if(s.open||!s.el.querySelector("title").textContent)s.el.querySelector("title").textContent=segTitle(b,s,
               s.el.getAttribute("data-state"),s.el.getAttribute("data-from"),s.el.getAttribute("data-reason"));return true;});});}
-        function eventRow(ev){var tr=el("tr");tr.setAttribute("data-id",ev.id);var td=el("td"),tm=el("time",null,dateTime(parseTime(ev.time)));
+        function eventRow(ev){var tr=el("tr");tr.setAttribute("data-id",ev.id);var td=el("td"),tm=el("time",null,dateTime(parseTime(ev.time))+"."+String(ev.time).slice(20,23));
           tm.setAttribute("datetime",ev.time);td.appendChild(tm);tr.appendChild(td);
           tr.appendChild(el("td","mono",ev.scope==="channel"?"channel":"#"+ev.subchannel+(ev.address?" "+ev.address:"")));
           var tt=el("td");tt.appendChild(badge(ev.from,true));tt.appendChild(document.createTextNode(" \u2192 "));tt.appendChild(badge(ev.to,true));

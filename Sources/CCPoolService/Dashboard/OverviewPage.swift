@@ -18,7 +18,7 @@ enum OverviewPage {
 
     /// The rows one request shows, and the totals around them.
     struct Selection {
-        var rows: ArraySlice<TargetSnapshot>
+        var rows: ArraySlice<TargetSummary>
         /// Targets matching the filter and state.
         var matched: Int
         /// Channels per state over all targets (the filter does not change these).
@@ -29,18 +29,18 @@ enum OverviewPage {
         var offset: Int
     }
 
-    static func select(_ targets: [TargetSnapshot], _ query: OverviewQuery) -> Selection {
+    static func select(_ targets: [TargetSummary], _ query: OverviewQuery) -> Selection {
         var counts: [String: Int] = [:]
         var stateCounts = [Int](repeating: 0, count: StateLook.all.count + 1)
         let needle = Array(query.filter.utf8).map(Self.fold)
         // Indices of the matches in name order (the pool's snapshot is already sorted by name).
         var order = Array(targets.indices)
-        if !isSortedByName(targets) { order.sort { targets[$0].definition.name < targets[$1].definition.name } }
+        if !isSortedByName(targets) { order.sort { targets[$0].name < targets[$1].name } }
         // Matches bucketed by state rank: sorting by state is then a concatenation that keeps name order.
         var buckets = [[Int]](repeating: [], count: StateLook.all.count + 1)
         for index in order {
             let target = targets[index]
-            let state = target.stats.state.rawValue
+            let state = target.state.rawValue
             let rank = StateLook.rank(of: state)
             stateCounts[rank] += 1
             if let wanted = query.state, state != wanted { continue }
@@ -59,10 +59,10 @@ enum OverviewPage {
             rows: rows[...], matched: matched, counts: counts, total: targets.count, pageCount: pageCount, offset: offset)
     }
 
-    private static func isSortedByName(_ targets: [TargetSnapshot]) -> Bool {
+    private static func isSortedByName(_ targets: [TargetSummary]) -> Bool {
         var index = 1
         while index < targets.count {
-            if !(targets[index - 1].definition.name < targets[index].definition.name) { return false }
+            if !(targets[index - 1].name < targets[index].name) { return false }
             index += 1
         }
         return true
@@ -73,14 +73,13 @@ enum OverviewPage {
     static func fold(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
 
     /// Substring of the name, the URI, or a label written `key=value`, ignoring ASCII case. `needle` is folded.
-    static func matchesFilter(_ target: TargetSnapshot, _ needle: [UInt8]) -> Bool {
-        let definition = target.definition
-        if contains(definition.name, needle) || contains(definition.uri, needle) { return true }
-        if definition.labels.isEmpty { return false }
+    static func matchesFilter(_ target: TargetSummary, _ needle: [UInt8]) -> Bool {
+        if contains(target.name, needle) || contains(target.uri, needle) { return true }
+        if target.labels.isEmpty { return false }
         if needle.contains(UInt8(ascii: "=")) {
-            for (key, value) in definition.labels where contains("\(key)=\(value)", needle) { return true }
+            for (key, value) in target.labels where contains("\(key)=\(value)", needle) { return true }
         } else {
-            for (key, value) in definition.labels where contains(key, needle) || contains(value, needle) { return true }
+            for (key, value) in target.labels where contains(key, needle) || contains(value, needle) { return true }
         }
         return false
     }
@@ -106,7 +105,7 @@ enum OverviewPage {
         }
     }
 
-    static func render(_ targets: [TargetSnapshot], query: OverviewQuery, context: Context) -> String {
+    static func render(_ targets: [TargetSummary], query: OverviewQuery, context: Context) -> String {
         let selection = select(targets, query)
         let nowMicros = DashboardFormat.micros(context.now)
         var html = HTML.Builder(reserving: 4_096 + selection.rows.count * 900)
@@ -187,9 +186,8 @@ enum OverviewPage {
         html.raw("</tbody></table>")
     }
 
-    static func row(_ target: TargetSnapshot, nowMicros: Int64, into html: inout HTML.Builder) {
-        let name = target.definition.name
-        let stats = target.stats
+    static func row(_ target: TargetSummary, nowMicros: Int64, into html: inout HTML.Builder) {
+        let name = target.name
         html.raw("<tr data-target=\"")
         html.text(name)
         html.raw("\"><td><a href=\"/ui/targets/")
@@ -197,20 +195,20 @@ enum OverviewPage {
         html.raw("\">")
         html.text(name)
         html.raw("</a><div class=\"note mono\">")
-        html.text(target.definition.uri)
+        html.text(target.uri)
         html.raw("</div></td><td class=\"state\">")
-        StateLook.badge(stats.state.rawValue, into: &html)
-        let since = DashboardFormat.micros(stats.since)
+        StateLook.badge(target.state.rawValue, into: &html)
+        let since = DashboardFormat.micros(target.since)
         html.raw("</td><td class=\"since\"><time datetime=\"\(DashboardFormat.time(micros: since))\" title=\"")
         html.raw(DashboardFormat.dateTime(micros: since))
         html.raw(" UTC\">")
         html.raw(DashboardFormat.duration(micros: nowMicros - since))
         html.raw("</time></td><td>")
-        html.text(stats.lbPolicy)
-        html.raw("</td><td class=\"subchannels\" data-count=\"\(stats.subchannels.count)\">")
-        subchannelCounts(stats.subchannels.values.map(\.state.rawValue), into: &html)
+        html.text(target.lbPolicy)
+        html.raw("</td><td class=\"subchannels\" data-count=\"\(target.subchannelStates.count)\">")
+        subchannelCounts(target.subchannelStates.map(\.rawValue), into: &html)
         html.raw("</td><td>")
-        for (key, value) in target.definition.labels.sorted(by: { $0.key < $1.key }) {
+        for (key, value) in target.labels.sorted(by: { $0.key < $1.key }) {
             html.raw("<span class=\"chip\">")
             html.text(key)
             html.raw("=")

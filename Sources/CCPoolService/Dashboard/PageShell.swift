@@ -143,7 +143,7 @@ enum PageShell {
         th{font-size:12px;color:var(--muted);font-weight:600;background:#fafbfc}
         tbody tr:hover{background:#f8fafc}tr.gone{opacity:.55}
         td.num{text-align:right}
-        .pips{display:inline-flex;gap:4px;flex-wrap:wrap}.pip{font-size:12px;white-space:nowrap}
+        .pips{display:inline-flex;gap:6px;white-space:nowrap}.pips .total{min-width:1.5em}.pip{font-size:12px;white-space:nowrap}
         .pip .ic{font-size:11px}
         .pip.st-READY{color:var(--ready-fg)}.pip.st-CONNECTING{color:var(--connecting-fg)}.pip.st-IDLE{color:var(--idle-fg)}
         .pip.st-TRANSIENT_FAILURE{color:var(--tf-fg)}.pip.st-SHUTDOWN{color:var(--shutdown-fg)}
@@ -153,6 +153,9 @@ enum PageShell {
         .pager span.off{color:#a0a8b0}
         .legend{display:flex;flex-wrap:wrap;gap:8px 20px;margin:0;font-size:12px}
         .legend div{display:flex;gap:6px;align-items:center}.legend dd{margin:0;color:var(--muted)}
+        .sr{font-size:11px}
+        .pager>span:first-child{padding:3px 0}.pager .links>span:not(.off){padding:3px 4px}
+        #targets td.state{width:13.5em}
         .note{font-size:12px;color:var(--muted)}.empty{padding:24px;text-align:center;color:var(--muted)}
         dl.spec{display:grid;grid-template-columns:max-content 1fr;gap:6px 18px;margin:0}
         dl.spec dt{color:var(--muted)}dl.spec dd{margin:0;overflow-wrap:anywhere}

@@ -188,7 +188,7 @@ enum TargetPage {
     static func eventRow(_ stored: StoredEvent, into html: inout HTML.Builder) {
         let event = stored.event
         html.raw("<tr data-id=\"\(stored.id)\"><td><time datetime=\"\(DashboardFormat.time(micros: event.time))\">")
-        html.raw(DashboardFormat.dateTime(micros: event.time))
+        html.raw(DashboardFormat.preciseDateTime(micros: event.time))
         html.raw("</time></td><td class=\"mono\">")
         if event.scope == .subchannel, let id = event.subchannel {
             html.raw("#\(id)")

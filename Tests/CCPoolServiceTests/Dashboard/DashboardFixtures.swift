@@ -55,3 +55,14 @@ enum DashboardFixtures {
 
     static func micros(_ seconds: Int64) -> Int64 { t0 + seconds * 1_000_000 }
 }
+
+/// The overview reads `TargetSummary`s; the fixtures build full snapshots.
+extension OverviewPage {
+    static func select(_ targets: [TargetSnapshot], _ query: OverviewQuery) -> Selection {
+        select(targets.map(TargetSummary.init), query)
+    }
+
+    static func render(_ targets: [TargetSnapshot], query: OverviewQuery, context: Context) -> String {
+        render(targets.map(TargetSummary.init), query: query, context: context)
+    }
+}
