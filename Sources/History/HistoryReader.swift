@@ -103,6 +103,60 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
             reason: statement.string(at: 8)))
     }
 
+    /// The newest events of `target` with `since <= ts < until`, newest first (by `id`), at most `limit`.
+    ///
+    /// For views that show "the latest N" (the dashboard's timeline and event list): one backward range scan of
+    /// `events_by_target` that stops after `limit` rows. A target's events are written by its one shard in
+    /// order, so for one target `id` order is time order.
+    public func newestEvents(target: String, since: Int64? = nil, until: Int64? = nil, limit: Int) throws(SQLiteError) -> [StoredEvent] {
+        lock.lock()
+        defer { lock.unlock() }
+        var sql = "SELECT \(Self.columns) FROM events WHERE target = ?"
+        var bindings: [SQLiteValue] = [.text(target)]
+        if let since {
+            sql += " AND +ts >= ?"
+            bindings.append(.integer(since))
+        }
+        if let until {
+            sql += " AND +ts < ?"
+            bindings.append(.integer(until))
+        }
+        sql += " ORDER BY id DESC LIMIT ?"
+        bindings.append(.integer(Int64(max(0, limit))))
+        let statement = try database.prepare(sql)
+        try statement.bind(bindings)
+        var events: [StoredEvent] = []
+        while try statement.step() { events.append(Self.row(statement)) }
+        return events
+    }
+
+    /// The last event of `target`'s channel (`subchannel == nil`) or of one of its subchannels with `ts < time`
+    /// (and `id < beforeID` when given): what that object's state was at `time`. Nil when there is none.
+    ///
+    /// Subchannel lookups walk `events_by_subchannel` backwards; channel lookups walk `events_by_target`
+    /// backwards past the events at or after `time`.
+    public func lastEvent(target: String, subchannel: Int64?, before time: Int64, beforeID: Int64? = nil) throws(SQLiteError) -> StoredEvent? {
+        lock.lock()
+        defer { lock.unlock() }
+        var sql: String
+        var bindings: [SQLiteValue]
+        if let subchannel {
+            sql = "SELECT \(Self.columns) FROM events WHERE subchannel = ? AND +target = ? AND +scope = 'subchannel' AND +ts < ?"
+            bindings = [.integer(subchannel), .text(target), .integer(time)]
+        } else {
+            sql = "SELECT \(Self.columns) FROM events WHERE target = ? AND +scope = 'channel' AND +ts < ?"
+            bindings = [.text(target), .integer(time)]
+        }
+        if let beforeID {
+            sql += " AND id < ?"
+            bindings.append(.integer(beforeID))
+        }
+        sql += " ORDER BY id DESC LIMIT 1"
+        let statement = try database.prepare(sql)
+        try statement.bind(bindings)
+        return try statement.step() ? Self.row(statement) : nil
+    }
+
     /// READY time of `target`'s channel in `[now - window, now)`.
     ///
     /// The state at the window's start is the `to` of the last channel event before it (not READY when there

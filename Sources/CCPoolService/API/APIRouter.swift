@@ -46,9 +46,9 @@ public struct APIRouter: Sendable {
         router.get("/openapi.yaml") { _ in
             .text(OpenAPIDocument.yaml, contentType: "application/yaml; charset=utf-8")
         }
-        router.get("/") { request in
-            .text(DashboardPage.render(runtime.pool.snapshot()), contentType: "text/html; charset=utf-8")
-        }
+        let dashboard = DashboardRoutes(runtime: runtime)
+        router.get("/") { request in dashboard.overview(request) }
+        router.get("/ui/targets/{name}") { request in dashboard.target(request) }
         return router
     }
 

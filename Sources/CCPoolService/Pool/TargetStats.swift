@@ -64,6 +64,11 @@ public final class TargetStats: Sendable {
     /// A copy of everything.
     public var snapshot: Values { values.withLock { $0 } }
 
+    /// Reads some values under the lock without copying the others.
+    func read<T>(_ body: (Values) -> T) -> T {
+        values.withLock { body($0) }
+    }
+
     func update<T>(_ body: (inout Values) -> T) -> T {
         values.withLock { body(&$0) }
     }
