@@ -6,13 +6,13 @@ export PATH := $(PATH):/opt/swift/usr/bin
 
 # System packages the build and the tests need (prometheus brings promtool for the exposition
 # checks), and the Python packages of the test peers.
-APT_PACKAGES := libmicrohttpd-dev libsqlite3-dev zlib1g-dev pkg-config openssl prometheus python3-pip
+APT_PACKAGES := libmicrohttpd-dev libsqlite3-dev zlib1g-dev pkg-config openssl prometheus python3-pip chromium
 PIP_PACKAGES := prometheus-client grpcio grpcio-health-checking
 PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
 RUN_ARGS ?=
 
-.PHONY: all deps build release run test unit-test deploy-check bench clean
+.PHONY: all deps build release run test unit-test deploy-check dashboard-check screenshots bench clean
 
 all: build
 
@@ -48,8 +48,8 @@ release: deps
 run: release
 	.build/release/ccpool serve $(RUN_ARGS)
 
-## test: every test: the Swift suites, then the checks of the deployment files.
-test: unit-test deploy-check
+## test: every test: the Swift suites, the checks of the deployment files, the dashboard in Chromium.
+test: unit-test deploy-check dashboard-check
 
 ## unit-test: build and run the Swift tests (one at a time: `swift test --filter NAME`).
 unit-test: deps
@@ -59,6 +59,14 @@ unit-test: deps
 ## deploy-check: lint and cross-check deploy/ (installs its linters on first use).
 deploy-check: build
 	CCPOOL_BIN=.build/debug/ccpool bash deploy/check.sh
+
+## dashboard-check: headless-Chromium DOM check of the dashboard against a running ccpool.
+dashboard-check: build
+	CCPOOL_BIN=.build/debug/ccpool bash Tests/Dashboard/check_dom.sh
+
+## screenshots: Tests/Dashboard/screenshots/dashboard.png and target.png (shown in the README).
+screenshots: build
+	CCPOOL_BIN=.build/debug/ccpool bash Tests/Dashboard/screenshots.sh
 
 ## bench: benchmarks beside their references, measured in the same run; writes bench/results.md.
 bench: deps
