@@ -787,13 +787,11 @@ enum OpenAPIDocument {
               additionalProperties: false
               properties:
                 name: {$ref: '#/components/schemas/TargetNameString'}
-                target: {type: string, description: The target URI as configured.}
+                target: {type: string, minLength: 1, description: The target URI as configured.}
                 state: {$ref: '#/components/schemas/ConnectivityState'}
                 state_since: {$ref: '#/components/schemas/Timestamp'}
                 lb_policy: {type: string, description: 'The balancer in use: `pick_first` or `round_robin`.'}
-                labels:
-                  type: object
-                  additionalProperties: {type: string}
+                labels: {$ref: '#/components/schemas/Labels'}
                 subchannels:
                   type: array
                   items: {$ref: '#/components/schemas/Subchannel'}
