@@ -82,10 +82,12 @@ let package = Package(
         .testTarget(
             name: "CCPoolServiceTests",
             dependencies: [
-                "CCPoolService", "CCPoolCore",
+                "CCPoolService", "CCPoolCore", "HTTPServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
 

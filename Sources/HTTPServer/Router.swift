@@ -77,6 +77,11 @@ public struct Router: Sendable {
 
     public init() {}
 
+    /// Every route's method and pattern, in the order they were added (for checks of the API description).
+    public var routeTable: [(method: HTTPMethod, pattern: String)] {
+        routes.map { (method: $0.method, pattern: $0.pattern.description) }
+    }
+
     /// Adds a route. Later routes do not override earlier ones: the first added match wins.
     public mutating func add(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping HTTPHandler) {
         routes.append(Route(method: method, pattern: RoutePattern(pattern), handler: handler))
