@@ -12,7 +12,7 @@ PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
 RUN_ARGS ?=
 
-.PHONY: all deps build release run test unit-test deploy-check dashboard-check screenshots bench clean
+.PHONY: all deps build release run test unit-test api-check deploy-check dashboard-check screenshots bench clean
 
 all: build
 
@@ -48,13 +48,18 @@ release: deps
 run: release
 	.build/release/ccpool serve $(RUN_ARGS)
 
-## test: every test: the Swift suites, the checks of the deployment files, the dashboard in Chromium.
-test: unit-test deploy-check dashboard-check
+## test: every test: the Swift suites, schemathesis against /openapi.yaml, the checks of the
+## deployment files, the dashboard in Chromium.
+test: unit-test api-check deploy-check dashboard-check
 
 ## unit-test: build and run the Swift tests (one at a time: `swift test --filter NAME`).
 unit-test: deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+
+## api-check: schemathesis against the live server's /openapi.yaml (with and without the admin token).
+api-check: build
+	CCPOOL_BIN=.build/debug/ccpool bash Tests/API/schemathesis.sh
 
 ## deploy-check: lint and cross-check deploy/ (installs its linters on first use).
 deploy-check: build

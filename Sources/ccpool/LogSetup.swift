@@ -31,17 +31,14 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-        file: String, function: String, line: UInt
-    ) {
+    func log(event: LogEvent) {
         var object: [String: String] = [:]
         for (key, value) in metadata { object[key] = "\(value)" }
-        for (key, value) in explicit ?? [:] { object[key] = "\(value)" }
+        for (key, value) in event.metadata ?? [:] { object[key] = "\(value)" }
         object["time"] = ISO8601DateFormatter().string(from: Date())
-        object["level"] = level.rawValue
+        object["level"] = event.level.rawValue
         object["label"] = label
-        object["message"] = "\(message)"
+        object["message"] = "\(event.message)"
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         FileHandle.standardError.write(data + Data("\n".utf8))
     }

@@ -37,11 +37,15 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
 
-        let api = APIRouter(runtime: runtime)
+        // Threads are cheap and a waiting pick holds one: keep plenty, so probes and scrapes are
+        // answered while picks wait (the router lets at most half of them wait at once).
+        let httpThreads = min(32, max(8, 4 * HTTPServerConfiguration.defaultThreadCount))
+        let api = APIRouter(runtime: runtime, httpThreads: httpThreads)
         let server: HTTPServer
         do {
             server = try HTTPServer(
-                configuration: HTTPServerConfiguration(host: settings.listen.host, port: UInt16(settings.listen.port)),
+                configuration: HTTPServerConfiguration(
+                    host: settings.listen.host, port: UInt16(settings.listen.port), threadCount: httpThreads),
                 router: api.router, observer: api.observer)
         } catch {
             logger.critical("cannot serve HTTP on \(settings.listen): \(error)")

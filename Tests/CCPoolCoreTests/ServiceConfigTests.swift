@@ -48,3 +48,19 @@ struct ServiceConfigTests {
         }
     }
 }
+
+@Suite("Service config: every entry is checked")
+struct ServiceConfigStrictnessTests {
+    @Test("malformed entries after the chosen one, and a mistyped loadBalancingPolicy, are errors")
+    func strict() {
+        #expect(throws: ServiceConfigError.self) {
+            _ = try ServiceConfig.parse(#"{"loadBalancingConfig": [{"round_robin": {}}, 5]}"#)
+        }
+        #expect(throws: ServiceConfigError.self) {
+            _ = try ServiceConfig.parse(#"{"loadBalancingConfig": [{"round_robin": {}}, {"a": {}, "b": {}}]}"#)
+        }
+        #expect(throws: ServiceConfigError.self) {
+            _ = try ServiceConfig.parse(#"{"loadBalancingConfig": [{"round_robin": {}}], "loadBalancingPolicy": {}}"#)
+        }
+    }
+}

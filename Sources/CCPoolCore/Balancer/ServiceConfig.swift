@@ -46,29 +46,27 @@ public struct ServiceConfig: Sendable {
     }
 
     private mutating func parseBalancer(_ root: [String: Any], registry: BalancerRegistry) throws(ServiceConfigError) {
+        // Both fields are checked whole, whichever decides: a malformed entry anywhere is an error.
+        var chosen: (name: String, body: [String: Any], builder: any BalancerBuilder)?
+        var names: [String] = []
         if let list = root["loadBalancingConfig"] {
             guard let entries = list as? [Any] else {
                 throw ServiceConfigError("loadBalancingConfig must be an array of objects")
             }
-            var names: [String] = []
             for (index, entry) in entries.enumerated() {
                 guard let object = entry as? [String: Any], object.count == 1, let (name, value) = object.first else {
                     throw ServiceConfigError("loadBalancingConfig[\(index)] must be an object with exactly one policy name")
                 }
-                names.append(name)
-                guard let builder = registry.builder(named: name) else { continue }
                 guard let body = value as? [String: Any] else {
                     throw ServiceConfigError("loadBalancingConfig[\(index)].\(name) must be an object")
                 }
-                balancerName = name
-                balancerConfig = try builder.parseConfig(JSONValue.sendable(body))
-                return
-            }
-            if !names.isEmpty {
-                throw ServiceConfigError(
-                    "no supported policy in loadBalancingConfig \(names); supported: \(registry.names.joined(separator: ", "))")
+                names.append(name)
+                if chosen == nil, let builder = registry.builder(named: name) {
+                    chosen = (name, body, builder)
+                }
             }
         }
+        var policyName: String?
         if let policy = root["loadBalancingPolicy"] {
             guard let name = policy as? String else {
                 throw ServiceConfigError("loadBalancingPolicy must be a string")
@@ -77,7 +75,16 @@ public struct ServiceConfig: Sendable {
             guard registry.builder(named: normalized) != nil else {
                 throw ServiceConfigError("unknown loadBalancingPolicy \"\(name)\"")
             }
-            balancerName = normalized
+            policyName = normalized
+        }
+        if let chosen {
+            balancerName = chosen.name
+            balancerConfig = try chosen.builder.parseConfig(JSONValue.sendable(chosen.body))
+        } else if !names.isEmpty {
+            throw ServiceConfigError(
+                "no supported policy in loadBalancingConfig \(names); supported: \(registry.names.joined(separator: ", "))")
+        } else if let policyName {
+            balancerName = policyName
         }
     }
 

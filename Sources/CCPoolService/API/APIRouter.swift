@@ -4,6 +4,7 @@ import History
 import HTTPServer
 import MetricsExposition
 import NIOCore
+import Synchronization
 
 /// Every route of API.md, wired to the running service.
 ///
@@ -13,11 +14,16 @@ public struct APIRouter: Sendable {
     let runtime: ServiceRuntime
     let metrics: MetricsEndpoint
     let auth: AdminAuth
+    let picksInFlight: InFlightLimit
 
-    public init(runtime: ServiceRuntime) {
+    /// - Parameter httpThreads: the HTTP server's threads; a pick may hold one while it waits, so
+    ///   at most half of them may be waiting in picks at once (the rest keep probes and scrapes
+    ///   answered).
+    public init(runtime: ServiceRuntime, httpThreads: Int = 8) {
         self.runtime = runtime
         self.metrics = MetricsEndpoint(runtime: runtime)
         self.auth = AdminAuth(token: runtime.adminAuthToken)
+        self.picksInFlight = InFlightLimit(max(1, httpThreads / 2))
     }
 
     /// The longest a pick may wait (it holds an HTTP thread meanwhile).
@@ -137,6 +143,12 @@ public struct APIRouter: Sendable {
     private func pick(_ request: HTTPRequest) throws(HTTPError) -> HTTPResponse {
         let name = try targetName(request)
         let options = try PickRequest.parse(request.body)
+        guard picksInFlight.enter() else {
+            throw HTTPError(
+                status: 503, code: "overloaded",
+                message: "Too many picks are waiting already (at most \(picksInFlight.limit)); try again.")
+        }
+        defer { picksInFlight.leave() }
         guard let future = runtime.pool.pick(
             name.description, waitForReady: options.waitForReady, timeout: .milliseconds(Int64(options.timeoutMilliseconds)))
         else { throw notFound(name) }
@@ -250,5 +262,26 @@ struct PickRequest: Equatable {
             }
         }
         return result
+    }
+}
+
+/// Counts operations in flight and refuses those past a limit.
+final class InFlightLimit: Sendable {
+    let limit: Int
+    private let count = Atomic<Int>(0)
+
+    init(_ limit: Int) {
+        self.limit = limit
+    }
+
+    /// True if the caller may proceed (and must call ``leave()``).
+    func enter() -> Bool {
+        if count.add(1, ordering: .acquiring).newValue <= limit { return true }
+        count.subtract(1, ordering: .releasing)
+        return false
+    }
+
+    func leave() {
+        count.subtract(1, ordering: .releasing)
     }
 }

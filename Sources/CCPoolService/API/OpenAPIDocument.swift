@@ -297,7 +297,7 @@ enum OpenAPIDocument {
                 '404': {$ref: '#/components/responses/NotFound'}
                 '413': {$ref: '#/components/responses/BodyTooLarge'}
                 '503':
-                  description: 'No subchannel could be picked (the message gives the gRPC status, such as `UNAVAILABLE: connection refused` or `DEADLINE_EXCEEDED`).'
+                  description: '`no_ready_subchannel`: no subchannel could be picked (the message gives the gRPC status, such as `UNAVAILABLE: connection refused` or `DEADLINE_EXCEEDED`); `overloaded`: too many picks are already waiting (each holds an HTTP thread), try again.'
                   content:
                     application/json:
                       schema:
@@ -305,7 +305,7 @@ enum OpenAPIDocument {
                         properties:
                           error:
                             properties:
-                              code: {const: no_ready_subchannel}
+                              code: {enum: [no_ready_subchannel, overloaded]}
 
           /v1/targets/{name}/availability:
             description: 'Other methods answer 405 `method_not_allowed` with `Allow: GET, HEAD`.'
@@ -454,10 +454,55 @@ enum OpenAPIDocument {
             get:
               operationId: dashboard
               tags: [documents]
-              summary: HTML dashboard of every target, its state and subchannels, and a state timeline.
+              summary: HTML dashboard of every target, its state and subchannels.
+              parameters:
+                - {name: page, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 1000000}}
+                - {name: per_page, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 500}}
+                - {name: filter, in: query, required: false, description: No control characters., schema: {type: string, maxLength: 200, pattern: '^[^\u0000-\u001f\u007f-\u009f]*$'}}
+                - {name: sort, in: query, required: false, schema: {type: string, enum: [name, state]}}
+                - name: state
+                  in: query
+                  required: false
+                  description: Only targets in this state; empty means every state (what the page's form sends).
+                  schema: {type: string, enum: ['', IDLE, CONNECTING, READY, TRANSIENT_FAILURE, SHUTDOWN]}
               responses:
                 '200':
                   description: The dashboard page.
+                  content:
+                    text/html; charset=utf-8:
+                      schema: {type: string}
+                '400':
+                  description: A bad query parameter (an HTML error page).
+                  content:
+                    text/html; charset=utf-8:
+                      schema: {type: string}
+          /ui/targets/{name}:
+            description: 'Other methods answer 405 `method_not_allowed` with `Allow: GET, HEAD`.'
+            get:
+              operationId: targetPage
+              tags: [documents]
+              summary: HTML page of one target with its subchannels and a state timeline from the history.
+              parameters:
+                - $ref: '#/components/parameters/TargetName'
+                - {name: window, in: query, required: false, schema: {type: string, enum: [1h, 24h, 7d]}}
+              responses:
+                '200':
+                  description: The target page.
+                  content:
+                    text/html; charset=utf-8:
+                      schema: {type: string}
+                '400':
+                  description: A bad name or window (an HTML error page).
+                  content:
+                    text/html; charset=utf-8:
+                      schema: {type: string}
+                '404':
+                  description: No such target here (an HTML error page naming the owner replica, if another owns it).
+                  content:
+                    text/html; charset=utf-8:
+                      schema: {type: string}
+                '503':
+                  description: The history store failed (an HTML error page).
                   content:
                     text/html; charset=utf-8:
                       schema: {type: string}
@@ -578,7 +623,8 @@ enum OpenAPIDocument {
 
             TargetNameString:
               type: string
-              pattern: '^[A-Za-z0-9._-]{1,128}$'
+              description: 1–128 characters of [A-Za-z0-9._-], but not `.` or `..` (dot segments in URLs).
+              pattern: '^(?!\.\.?$)[A-Za-z0-9._-]{1,128}$'
 
             ConnectivityState:
               type: string

@@ -1,7 +1,9 @@
-/// A target's name: 1–128 characters of `[A-Za-z0-9._-]` (API.md "Names").
+/// A target's name: 1–128 characters of `[A-Za-z0-9._-]` (API.md "Names"), except `.` and `..`.
 ///
 /// The name is the target's identity everywhere (URL path segment, metrics label `target`,
 /// history rows), so the alphabet is kept to characters that need no escaping in any of them.
+/// `.` and `..` fit the alphabet but are dot segments: HTTP clients remove them from paths, so
+/// such a target could never be reached through `/v1/targets/{name}`.
 public struct TargetName: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     public let rawValue: String
 
@@ -13,6 +15,9 @@ public struct TargetName: Hashable, Sendable, Comparable, CustomStringConvertibl
         if text.unicodeScalars.count > Self.maximumLength {
             throw TargetNameError(
                 name: text, message: "a target name is at most \(Self.maximumLength) characters, this one has \(text.unicodeScalars.count)")
+        }
+        if text == "." || text == ".." {
+            throw TargetNameError(name: text, message: "\"\(text)\" cannot be a target name: it is a dot segment in URLs")
         }
         if let bad = text.unicodeScalars.first(where: { !Self.isAllowed($0) }) {
             throw TargetNameError(

@@ -80,3 +80,14 @@ extension ConfigTests {
         }
     }
 }
+
+@Suite("Target names that URLs cannot carry")
+struct DotSegmentNameTests {
+    @Test("'.' and '..' are refused; names that merely contain dots are fine")
+    func dotSegments() throws {
+        #expect(throws: TargetNameError.self) { try TargetName(".") }
+        #expect(throws: TargetNameError.self) { try TargetName("..") }
+        #expect(try TargetName("...").rawValue == "...")
+        #expect(try TargetName("a.b").rawValue == "a.b")
+    }
+}
