@@ -291,6 +291,13 @@ def target_spec(addresses, lb: str = "round_robin", health: str | None = "", kee
     return spec
 
 
+def storm_targets(backends, count: int, prefix: str = "svc", **kw) -> dict:
+    """`count` targets, spread over `backends`, each health-checking its own service
+    `<prefix><i>` (which `Backend.flap` toggles)."""
+    return {f"{prefix}-{i:04d}": target_spec([backends[i % len(backends)].address], health=f"{prefix}{i}", **kw)
+            for i in range(count)}
+
+
 def config_text(targets: dict, **top) -> str:
     """A config file (JSON, which is YAML) with `targets` {name: spec} and top-level settings."""
     document = dict(top)
@@ -357,6 +364,17 @@ class Backend:
 
     def set_health(self, status: str, service: str = "-"):
         self.command(f"set {service} {status}")
+
+    def set_all(self, prefix: str, count: int, status: str = "SERVING"):
+        self.command(f"setall {prefix} {count} {status}")
+
+    def flap(self, prefix: str, count: int, period_ms: int):
+        """Toggle services prefix0..prefix{count-1} once per period each (see peers/backend.py)."""
+        self.command(f"setall {prefix} {count} SERVING")
+        self.command(f"flap {prefix} {count} {period_ms}")
+
+    def unflap(self):
+        self.command("unflap")
 
     def kill(self, sig=signal.SIGKILL) -> float:
         os.kill(self.process.pid, sig)

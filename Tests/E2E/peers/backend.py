@@ -13,6 +13,8 @@ Commands on stdin, one per line, each answered with "ok" or "error <text>":
     set <service> <STATUS>       STATUS: SERVING, NOT_SERVING, UNKNOWN, SERVICE_UNKNOWN;
                                  <service> "-" or "" means the whole server
     set <STATUS>                 the same, for the whole server
+    setall <prefix> <count> <STATUS>
+                                 set services <prefix>0 .. <prefix>{count-1} to STATUS
     flap <prefix> <count> <period_ms>
                                  toggle services <prefix>0 .. <prefix>{count-1} between
                                  NOT_SERVING and SERVING, each once per period, spread evenly
@@ -101,6 +103,12 @@ class Backend:
         if cmd == "set" and len(words) in (2, 3):
             service = "" if len(words) == 2 or words[1] in ('""', "-") else words[1]
             return await self.set_status(service, words[-1])
+        if cmd == "setall" and len(words) == 4:
+            for i in range(int(words[2])):
+                answer = await self.set_status(f"{words[1]}{i}", words[3])
+                if answer != "ok":
+                    return answer
+            return "ok"
         if cmd == "flap" and len(words) == 4:
             if self.servicer is None:
                 return "error no health service"
