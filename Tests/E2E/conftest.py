@@ -11,6 +11,7 @@ import datetime
 import os
 import platform
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -30,6 +31,13 @@ def pytest_sessionstart(session):
     except RuntimeError as error:
         pytest.exit(str(error), returncode=2)
     session.config._ccpool_binary = binary
+
+    # run.sh's bound on the whole run ends pytest with SIGTERM: stop every process we started (they
+    # run in their own sessions) and unwind like ^C so that fixtures (the tmpfs mount) clean up.
+    def on_sigterm(signum, frame):
+        harness.REGISTRY.stop_all()
+        raise KeyboardInterrupt("SIGTERM")
+    signal.signal(signal.SIGTERM, on_sigterm)
     if shutil.which("prometheus") is None or shutil.which("promtool") is None:
         pytest.exit("prometheus/promtool not installed: `apt-get install -y prometheus` (run.sh does it)", returncode=2)
 

@@ -219,7 +219,12 @@ def http_request(port: int, method: str, path: str, body=None, headers=None, tim
             conn.putheader("Content-Length", str(len(body)))
             if not any(k.lower() == "content-type" for k in (headers or {})):
                 conn.putheader("Content-Type", "application/json")
-        conn.endheaders(body)
+        try:
+            conn.endheaders(body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The server may answer early (413) and close while the body is still being sent;
+            # its answer is already in our receive buffer.
+            pass
         r = conn.getresponse()
         data = r.read()
         return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, data, time.monotonic() - started)
