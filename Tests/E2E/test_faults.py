@@ -99,7 +99,10 @@ def test_scenario_1_backend_sigkill(make_backend, make_ccpool, make_prometheus, 
     rows = [e for e in pool.history(target="t", subchannel=sid) if e["id"] > down["id"]]
     failures = [e for e in rows if e["to"] == "TRANSIENT_FAILURE"]
     assert len(failures) >= 4, rows
-    assert all(e["reason"] == "connection refused" for e in failures), failures
+    # The first pass may race the dying listener (its backlog is reset); after that the port is closed.
+    assert failures[0]["reason"] in ("connection refused", "connection reset by peer") or \
+        failures[0]["reason"].startswith("connection reset"), failures[0]
+    assert all(e["reason"] == "connection refused" for e in failures[1:]), failures
     spacing = check_backoff_spacing(rows)
     record(label, "backoff waits measured/expected (s)",
            ", ".join(f"{g:.3f}/{w:.3f}" for g, w in spacing[:6]))
@@ -241,8 +244,9 @@ def test_scenario_4_health(make_backend, make_ccpool, record):
     # A service the server does not know: the Watch answers SERVICE_UNKNOWN → TF.
     u = pool.wait_target_state("unknownsvc", "TRANSIENT_FAILURE", timeout=10)
     assert u["subchannels"][0]["health"] in ("SERVICE_UNKNOWN", "NOT_SERVING", "UNKNOWN"), u
-    rows = pool.history(target="unknownsvc", scope="subchannel", to="TRANSIENT_FAILURE")
-    assert rows and rows[0]["reason"] == "health check failed: SERVICE_UNKNOWN", rows
+    row = pool.wait_history(lambda e: True, 5, "unknownsvc TF row committed", target="unknownsvc",
+                            scope="subchannel", to="TRANSIENT_FAILURE")
+    assert row["reason"] == "health check failed: SERVICE_UNKNOWN", row
     b2.set_health("SERVING")
     pool.wait_target_state("t", "READY", subchannels="READY")
     assert_consistent(pool)
@@ -255,8 +259,8 @@ def test_scenario_5_all_backends_down(make_backend, make_ccpool, record):
     at = b1.kill()
     b2.kill()
     pool.wait_target_state("t", "TRANSIENT_FAILURE", timeout=10)
-    tf_row = [e for e in pool.history(target="t", scope="channel")][-1]
-    assert tf_row["to"] == "TRANSIENT_FAILURE", tf_row
+    tf_row = pool.wait_history(lambda e: e["to"] == "TRANSIENT_FAILURE", 5, "channel TF row committed",
+                               target="t", scope="channel")
     record("5 all down", "channel TF after both killed", f"{(ts(tf_row) - at) * 1000:.1f} ms")
 
     # Fail fast with the latest error.
@@ -302,6 +306,7 @@ def test_scenario_6_address_update_keeps_connection(make_backend, make_ccpool, r
     r = pool.put_target("t", target_spec([a.address, b.address]))
     assert r.status == 201, r.text
     pool.wait_all_ready(["t"])
+    pool.wait_quiescent()
     before = {s["addresses"][0]: s for s in pool.target("t")["subchannels"]}
     last_id = pool.history()[-1]["id"]
 

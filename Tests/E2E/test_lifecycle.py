@@ -46,6 +46,7 @@ def test_sighup_added_changed_removed_invalid(make_backend, make_ccpool, record)
     record("issue 6 SIGHUP", "reload → every added/changed target READY", f"{(time.time() - at) * 1000:.0f} ms")
     assert "configuration reloaded" in pool.log_text()
     assert sorted(pool.targets()) == sorted(changed)
+    pool.wait_quiescent()
     rows = [e for e in pool.history() if e["id"] > last_id]
 
     # Unchanged: not touched.
