@@ -7,12 +7,12 @@ export PATH := $(PATH):/opt/swift/usr/bin
 # System packages the build and the tests need (prometheus brings promtool for the exposition
 # checks), and the Python packages of the test peers.
 APT_PACKAGES := libmicrohttpd-dev libsqlite3-dev zlib1g-dev pkg-config openssl prometheus python3-pip chromium
-PIP_PACKAGES := prometheus-client grpcio grpcio-health-checking
+PIP_PACKAGES := prometheus-client grpcio grpcio-health-checking pytest
 PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
 RUN_ARGS ?=
 
-.PHONY: all deps build release run test unit-test api-check deploy-check dashboard-check screenshots bench clean
+.PHONY: all deps build release run test unit-test api-check e2e deploy-check dashboard-check screenshots bench clean
 
 all: build
 
@@ -48,9 +48,9 @@ release: deps
 run: release
 	.build/release/ccpool serve $(RUN_ARGS)
 
-## test: every test: the Swift suites, schemathesis against /openapi.yaml, the checks of the
-## deployment files, the dashboard in Chromium.
-test: unit-test api-check deploy-check dashboard-check
+## test: every test: the Swift suites, schemathesis against /openapi.yaml, the end-to-end and
+## fault suite, the checks of the deployment files, the dashboard in Chromium.
+test: unit-test api-check e2e deploy-check dashboard-check
 
 ## unit-test: build and run the Swift tests (one at a time: `swift test --filter NAME`).
 unit-test: deps
@@ -60,6 +60,12 @@ unit-test: deps
 ## api-check: schemathesis against the live server's /openapi.yaml (with and without the admin token).
 api-check: build
 	CCPOOL_BIN=.build/debug/ccpool bash Tests/API/schemathesis.sh
+
+## e2e: end-to-end and fault suite (real grpcio backends, a real Prometheus) against the debug
+## binary; one scenario: make e2e E2E_ARGS="-k scenario_3".
+E2E_ARGS ?=
+e2e: build
+	CCPOOL_BIN=$(CURDIR)/.build/debug/ccpool bash Tests/E2E/run.sh $(E2E_ARGS)
 
 ## deploy-check: lint and cross-check deploy/ (installs its linters on first use).
 deploy-check: build

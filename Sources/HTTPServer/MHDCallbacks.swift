@@ -107,6 +107,7 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = {
             let declared = Int(String(cString: length)), declared > core.maxBodyBytes
         {
             context.answered = true
+            core.observer?("", 413, 0)
             return queue(HTTPError.payloadTooLarge(limit: core.maxBodyBytes).response, on: connection, core: core, close: true)
         }
         return .YES

@@ -18,16 +18,11 @@ DISCONNECT_REASONS = ("GOAWAY", "subchannel shutdown", "connection reset", "conn
                       "connection aborted", "socket error", "unknown")
 
 
-HEALTH_MASKS_DISCONNECT = (
-    "BUG: with healthCheckConfig, a transport that closes (peer SIGKILLed: RST/EOF; keepalive timeout on a "
-    "SIGSTOPped peer) is recorded as READY->TRANSIENT_FAILURE 'health check failed: UNAVAILABLE (connection "
-    "closed before the call completed)' instead of SPEC 2.5's READY->IDLE with the disconnect reason "
-    "('connection reset: ...' / 'connection timed out'), and ccpool_subchannel_disconnections_total gets no "
-    "sample for it. grpc-go ignores health-stream errors once the transport is gone (ac.transport != currentTr).")
-
 WITH_AND_WITHOUT_HEALTH = [
     pytest.param(None, id="no-health"),
-    pytest.param("", id="health", marks=pytest.mark.xfail(strict=True, reason=HEALTH_MASKS_DISCONNECT)),
+    # With health checking, a transport that closes still reports its own disconnect reason
+    # (SPEC 2.5), not the health stream's failure.
+    pytest.param("", id="health"),
 ]
 
 

@@ -100,9 +100,9 @@ def test_exposition_text_parses_and_lints(make_backend, make_ccpool):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "BUG: promtool check metrics exits 3 on the 0.0.4 body: `ccpool_shard_count` (a gauge) is linted as "
-    "'non-histogram and non-summary metrics should not have \"_count\" suffix'. METRICS.md both names this "
-    "family and requires promtool to pass, so the name has to change (e.g. ccpool_shard_replicas)."))
+    "CONTRACT CONFLICT (reported): promtool check metrics exits 3 on the 0.0.4 body because METRICS.md names "
+    "the gauge `ccpool_shard_count`, which promtool lints ('non-histogram and non-summary metrics should not "
+    "have \"_count\" suffix'); METRICS.md also requires promtool to pass. ccpool keeps the contract's name."))
 def test_exposition_text_promtool_clean(make_backend, make_ccpool):
     text = _text_scrape(make_backend, make_ccpool)
     code, output = harness.promtool_check(text)

@@ -238,7 +238,15 @@ public final class Subchannel {
             service: service, on: multiplexer, eventLoop: eventLoop, authority: address.authority,
             firstResponseTimeout: machine.backoff.minConnectTimeout
         ) { [weak self] event in
-            self?.handle(.health(attemptID: attemptID, event))
+            guard let self else { return }
+            if case .finished(let status) = event, status.code != .unimplemented {
+                // A health stream that fails because its connection is closing fails first: let the
+                // transport's own close (and its disconnect reason, SPEC §2.5) arrive, then look again.
+                // If the connection is gone by then, the machine ignores this stale health event.
+                self.eventLoop.assumeIsolated().execute { self.handle(.health(attemptID: attemptID, event)) }
+                return
+            }
+            self.handle(.health(attemptID: attemptID, event))
         }
     }
 
