@@ -59,7 +59,7 @@ unit-test: deps
 
 ## api-check: schemathesis against the live server's /openapi.yaml (with and without the admin token).
 api-check: build
-	CCPOOL_BIN=.build/debug/ccpool bash Tests/API/schemathesis.sh
+	CCPOOL_BIN=$(CURDIR)/.build/debug/ccpool bash Tests/API/schemathesis.sh
 
 ## e2e: end-to-end and fault suite (real grpcio backends, a real Prometheus) against the debug
 ## binary; one scenario: make e2e E2E_ARGS="-k scenario_3".
@@ -69,15 +69,15 @@ e2e: build
 
 ## deploy-check: lint and cross-check deploy/ (installs its linters on first use).
 deploy-check: build
-	CCPOOL_BIN=.build/debug/ccpool bash deploy/check.sh
+	CCPOOL_BIN=$(CURDIR)/.build/debug/ccpool bash deploy/check.sh
 
 ## dashboard-check: headless-Chromium DOM check of the dashboard against a running ccpool.
 dashboard-check: build
-	CCPOOL_BIN=.build/debug/ccpool bash Tests/Dashboard/check_dom.sh
+	CCPOOL_BIN=$(CURDIR)/.build/debug/ccpool bash Tests/Dashboard/check_dom.sh
 
 ## screenshots: Tests/Dashboard/screenshots/dashboard.png and target.png (shown in the README).
 screenshots: build
-	CCPOOL_BIN=.build/debug/ccpool bash Tests/Dashboard/screenshots.sh
+	CCPOOL_BIN=$(CURDIR)/.build/debug/ccpool bash Tests/Dashboard/screenshots.sh
 
 ## bench: benchmarks beside their references, measured in the same run; writes bench/results.md.
 bench: deps
