@@ -12,7 +12,7 @@ PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
 RUN_ARGS ?=
 
-.PHONY: all deps build release run test unit-test api-check e2e deploy-check dashboard-check screenshots bench clean
+.PHONY: all deps build release run test unit-test api-check e2e deploy-check contract-test dashboard-check screenshots bench clean
 
 all: build
 
@@ -49,8 +49,9 @@ run: release
 	.build/release/ccpool serve $(RUN_ARGS)
 
 ## test: every test: the Swift suites, schemathesis against /openapi.yaml, the end-to-end and
-## fault suite, the checks of the deployment files, the dashboard in Chromium.
-test: unit-test api-check e2e deploy-check dashboard-check
+## fault suite, the checks of the deployment files, the dashboard in Chromium, and the container
+## contract of the release binary.
+test: unit-test api-check e2e deploy-check dashboard-check contract-test
 
 ## unit-test: build and run the Swift tests (one at a time: `swift test --filter NAME`).
 unit-test: deps
@@ -70,6 +71,11 @@ e2e: build
 ## deploy-check: lint and cross-check deploy/ (installs its linters on first use).
 deploy-check: build
 	CCPOOL_BIN=$(CURDIR)/.build/debug/ccpool bash deploy/check.sh
+
+## contract-test: the release binary run as the image runs it (UID 10001, from /, env only,
+## writing only its data directory; probes; SIGTERM → exit 0 with the history flushed).
+contract-test: release
+	CCPOOL_RELEASE_BIN=$(CURDIR)/.build/release/ccpool bash deploy/contract_test.sh
 
 ## dashboard-check: headless-Chromium DOM check of the dashboard against a running ccpool.
 dashboard-check: build
