@@ -48,11 +48,4 @@ public enum DisconnectReason: Sendable, Hashable, CustomStringConvertible {
         default: return "UNKNOWN"
         }
     }
-
-    /// Every label value this type can produce except the unusual GOAWAY codes, for pre-seeding
-    /// metric series.
-    public static let common: [DisconnectReason] = [
-        .goAway(.noError), .goAway(.enhanceYourCalm), .subchannelShutdown, .connectionReset,
-        .connectionTimedOut, .connectionAborted, .socketError, .unknown,
-    ]
 }

@@ -81,10 +81,6 @@ public final class Subchannel {
     /// The health the API shows: DISABLED without health checking (or when the server does not
     /// implement it), UNKNOWN until the server answers.
     public var health: HealthStatus { machine.health }
-    /// The live connection once READY (health checking opens streams on it).
-    public var readyConnection: (any ConnectionHandle)? {
-        machine.connectedAddress == nil ? nil : connection?.handle
-    }
 
     /// Starts a connection pass if IDLE (SPEC §2.1); does nothing otherwise.
     public func connect() { handle(.connect) }

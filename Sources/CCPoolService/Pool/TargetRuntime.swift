@@ -76,11 +76,8 @@ final class TargetRuntime: ClientConnObserver {
             record(subchannelEvent, id: id, target: name, live: clientConn.subchannel(id))
         case .resolverUpdate:
             stats.update { $0.resolverUpdates += 1 }
-        case .resolverError(let error):
-            stats.update {
-                $0.resolverErrors += 1
-                $0.lastResolverError = error.message
-            }
+        case .resolverError:
+            stats.update { $0.resolverErrors += 1 }
         case .balancerChanged(let name):
             stats.update { $0.lbPolicy = name }
         }

@@ -43,7 +43,6 @@ public final class TargetStats: Sendable {
         public var connectSum: Double = 0
         public var resolverUpdates: UInt64 = 0
         public var resolverErrors: UInt64 = 0
-        public var lastResolverError: String?
         public var picks: UInt64 = 0
         public var pickFailures: UInt64 = 0
         /// Total transitions recorded (channel + subchannel), for the consistency checks.

@@ -2,30 +2,16 @@ import CCPoolCore
 import Foundation
 import Synchronization
 
-/// A subchannel observer that keeps every event and lets a test wait for a condition on them,
-/// with a bounded timeout instead of fixed sleeps.
+/// A subchannel observer that keeps every event (in a ``Recorder``) and lets a test wait for a
+/// condition on them, with a bounded timeout instead of fixed sleeps.
 final class EventRecorder: SubchannelObserver, Sendable {
-    private struct Waiter {
-        let predicate: @Sendable ([SubchannelEvent]) -> Bool
-        let continuation: CheckedContinuation<Void, Never>
-    }
-    private let state = Mutex<(events: [SubchannelEvent], waiters: [UUID: Waiter])>(([], [:]))
+    private let recorder = Recorder<SubchannelEvent>()
 
     func subchannel(_ subchannel: Subchannel, didEmit event: SubchannelEvent) {
-        let ready: [CheckedContinuation<Void, Never>] = state.withLock { state in
-            state.events.append(event)
-            let events = state.events
-            var ready: [CheckedContinuation<Void, Never>] = []
-            for (id, waiter) in state.waiters where waiter.predicate(events) {
-                ready.append(waiter.continuation)
-                state.waiters[id] = nil
-            }
-            return ready
-        }
-        for continuation in ready { continuation.resume() }
+        recorder.record(event)
     }
 
-    var events: [SubchannelEvent] { state.withLock { $0.events } }
+    var events: [SubchannelEvent] { recorder.events }
 
     var transitions: [SubchannelTransition] {
         events.compactMap { if case .transition(let t) = $0 { return t } else { return nil } }
@@ -39,32 +25,7 @@ final class EventRecorder: SubchannelObserver, Sendable {
         timeout: Duration = .seconds(10),
         until predicate: @escaping @Sendable ([SubchannelEvent]) -> Bool
     ) async throws {
-        let id = UUID()
-        let timedOut = TimeoutFlag()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let done = self.state.withLock { state in
-                        if predicate(state.events) || timedOut.value.load(ordering: .relaxed) { return true }
-                        state.waiters[id] = Waiter(predicate: predicate, continuation: continuation)
-                        return false
-                    }
-                    if done { continuation.resume() }
-                }
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                // Release the waiter (registered or not yet) so the group can finish.
-                let waiter = self.state.withLock { state in
-                    timedOut.value.store(true, ordering: .relaxed)
-                    return state.waiters.removeValue(forKey: id)
-                }
-                waiter?.continuation.resume()
-                throw WaitTimeout(events: self.events)
-            }
-            try await group.next()
-            group.cancelAll()
-        }
+        try await recorder.wait(timeout: timeout, "subchannel events", until: predicate)
     }
 
     /// Waits until at least `count` transitions were seen.
@@ -80,6 +41,3 @@ struct WaitTimeout: Error, CustomStringConvertible {
     var description: String { "timed out waiting; events so far: \(events)" }
 }
 
-private final class TimeoutFlag: Sendable {
-    let value = Atomic<Bool>(false)
-}

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// Keeps every value recorded from any thread and lets an async test wait for a condition on
-/// them with a bounded timeout, never a fixed sleep. The generic sibling of ``EventRecorder``.
+/// them with a bounded timeout, never a fixed sleep. ``EventRecorder`` records subchannel events in one.
 final class Recorder<Event: Sendable>: Sendable {
     private struct Waiter {
         let predicate: @Sendable ([Event]) -> Bool
