@@ -1,58 +1,70 @@
 #!/usr/bin/env bash
-# make bench: the benchmarks that exist so far, each beside its reference measured in the same
-# run, printed as one table and written to bench/results.md (issue 10 grows this).
+# make bench: every benchmark beside its reference measured in the same run, printed as one table and
+# written to bench/results.md.
+#
+# Each part is a script bench/parts/NN-name.sh, run in name order with:
+#   BIN        the directory of ccpool's release products (already built)
+#   BENCH_ROWS a file to which the part appends one JSON object per table row:
+#              {"figure": str, "ccpool": str, "reference": str, "ratio": number|null,
+#               "goal": str, "verdict": "met"|"not met"|""}
+#   BENCH_LOG  a file for details worth keeping under the table (appended verbatim)
+# A part prints its progress on stderr, bounds its own time, and stops every process it starts.
+# BENCH_ONLY=name-substring runs only the matching parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
 
-for product in ccpool-bench history-bench MetricsBenchmark; do swift build -c release --product "$product" >/dev/null; done
-BIN=.build/release
+started=$(date +%s)
+echo "== building release products" >&2
+swift build -c release >/dev/null
+BIN="$PWD/.build/release"
 OUT=bench/results.md
-RAW=$(mktemp)
-trap 'rm -f "$RAW"' EXIT
+BENCH_ROWS=$(mktemp)
+BENCH_LOG=$(mktemp)
+trap 'rm -f "$BENCH_ROWS" "$BENCH_LOG"' EXIT
+export BIN BENCH_ROWS BENCH_LOG
+built=$(date +%s)
 
-echo "== picks and serializer"
-"$BIN/ccpool-bench" picks --seconds 2 | tee -a "$RAW"
-"$BIN/ccpool-bench" serializer --rounds 2000 | tee -a "$RAW"
-
-echo "== history ingest (300,000 events, production schema vs bare batched insert)"
-HISTORY=$("$BIN/history-bench" --events 300000 --rounds 1 2>&1 | tee /dev/stderr)
-
-echo "== /metrics render"
-METRICS=$("$BIN/MetricsBenchmark" 5 2>&1 | tee /dev/stderr)
+failed=()
+for part in bench/parts/*.sh; do
+    name=$(basename "$part" .sh)
+    if [[ -n "${BENCH_ONLY:-}" && "$name" != *"$BENCH_ONLY"* ]]; then continue; fi
+    echo "== $name" >&2
+    part_start=$(date +%s)
+    if ! bash "$part"; then
+        failed+=("$name")
+        echo "!! $name failed" >&2
+    fi
+    echo "   ($name took $(($(date +%s) - part_start)) s)" >&2
+done
 
 {
     echo "# Benchmark results"
     echo
-    echo "$(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -sr), $(swift --version 2>/dev/null | head -1)"
+    echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)," \
+        "$(uname -sr), $(swift --version 2>/dev/null | head -1)." \
+        "Build $((built - started)) s, measurements $(($(date +%s) - built)) s."
     echo
-    echo "| figure | ccpool | reference | ratio | goal |"
-    echo "| --- | --- | --- | --- | --- |"
-    python3 - "$RAW" <<'PY'
+    echo "| figure | ccpool | reference (same run) | ratio | goal | verdict |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+    python3 - "$BENCH_ROWS" <<'PY'
 import json, sys
-goals = {"picks/s": "ratio >= 0.33 (within 3x of the floor)", "updates/s": "(no goal stated)"}
 for line in open(sys.argv[1]):
     line = line.strip()
-    if not line.startswith("{"):
+    if not line:
         continue
     r = json.loads(line)
-    print(f"| {r['figure']} | {r['ccpool']:,} {r['unit']} | {r['reference']:,} ({r['reference_name']}) | {r['ratio']} | {goals.get(r['unit'], '')} |")
+    ratio = r.get("ratio")
+    ratio = "" if ratio is None else f"{ratio:.2f}"
+    print(f"| {r['figure']} | {r['ccpool']} | {r.get('reference', '')} | {ratio} | {r.get('goal', '')} | {r.get('verdict', '')} |")
 PY
+    if ((${#failed[@]})); then
+        echo
+        echo "Parts that failed: ${failed[*]}"
+    fi
     echo
-    echo "## History ingest (history-bench)"
-    echo
-    echo '```'
-    echo "$HISTORY"
-    echo '```'
-    echo
-    echo "## /metrics render (MetricsBenchmark)"
-    echo
-    echo '```'
-    echo "$METRICS"
-    echo '```'
-    echo
-    echo "Not measured yet (issue 10): subchannel scale against grpcio and grpc-swift-2, wrk against nginx,"
-    echo "swift-prometheus emit, failure detection."
+    cat "$BENCH_LOG"
 } >"$OUT"
 echo
 cat "$OUT"
+((${#failed[@]} == 0))

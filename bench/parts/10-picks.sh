@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Picks (issue 10 §2) and the balancer serializer (§3): ccpool-bench prints one JSON object per figure.
+set -euo pipefail
+cd "$(dirname "$0")"
+{ "$BIN/ccpool-bench" picks --seconds 2; "$BIN/ccpool-bench" serializer --rounds 2000; } \
+    | tee /dev/stderr | python3 ccpool_bench_rows.py
