@@ -104,7 +104,7 @@ final class ReentrantBalancer: Balancer {
             switch state.state {
             case .ready:
                 let picked = PickedSubConn(id: subConn.id, address: subConn.connectedAddress!)
-                helper.updateState(BalancerState(state: .ready, picker: ConstantPicker(.pick(picked)), reason: "ready"))
+                helper.updateState(BalancerState(state: .ready, picker: SingleSubConnPicker(picked), reason: "ready"))
             case .connecting:
                 helper.updateState(BalancerState(state: .connecting, picker: ConstantPicker(.noSubConnAvailable), reason: "c"))
             case .idle:

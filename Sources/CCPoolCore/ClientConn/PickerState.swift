@@ -74,8 +74,8 @@ public final class PickerState: Sendable {
             return wait(after: generation, waitForReady: waitForReady, connecting: connecting, deadline: deadline)
         }
         switch picker.pick() {
-        case .pick(let picked):
-            return eventLoop.makeSucceededFuture(picked)
+        case .pick(let slot):
+            return eventLoop.makeSucceededFuture(picker.subConn(at: slot))
         case .idle:
             requestExitIdle()
             return wait(after: generation, waitForReady: waitForReady, connecting: true, deadline: deadline)

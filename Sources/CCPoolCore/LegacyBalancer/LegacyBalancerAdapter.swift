@@ -171,12 +171,14 @@ final class LegacyBalancerAdapter: Balancer {
     }
 
     private func publish(reason: String) {
-        var byAddress: [Address: PickedSubConn] = [:]
+        var ready: [PickedSubConn] = []
+        var slots: [Address: Int] = [:]
         for (key, record) in conns where record.state == .ready {
-            byAddress[key] = PickedSubConn(id: record.subConn.id, address: record.subConn.connectedAddress ?? key)
+            slots[key] = ready.count
+            ready.append(PickedSubConn(id: record.subConn.id, address: record.subConn.connectedAddress ?? key))
         }
         let picker = LegacyPicker(
-            legacy: legacy, pickFirst: pickFirst, readyByAddress: byAddress, state: state,
+            legacy: legacy, pickFirst: pickFirst, ready: ready, slotByAddress: slots, state: state,
             lastError: lastError ?? "no subchannel is ready")
         let text = state == .transientFailure ? (lastError ?? reason) : reason
         helper.updateState(BalancerState(state: state, picker: picker, reason: text))
@@ -187,7 +189,9 @@ final class LegacyBalancerAdapter: Balancer {
 struct LegacyPicker: Picker {
     let legacy: any LegacyBalancer
     let pickFirst: Bool
-    let readyByAddress: [Address: PickedSubConn]
+    /// The READY subchannels (the picker's slots), and each one's slot by the address it was created for.
+    let ready: [PickedSubConn]
+    let slotByAddress: [Address: Int]
     let state: ConnectivityState
     let lastError: String
 
@@ -196,13 +200,15 @@ struct LegacyPicker: Picker {
         switch legacy.get(blockingWait: false) {
         case .address(let address, let put):
             defer { put?() }
-            if pickFirst, let only = readyByAddress.values.first { return .pick(only) }
-            guard let picked = readyByAddress[address] else { return .noSubConnAvailable }
-            return .pick(picked)
+            if pickFirst, !ready.isEmpty { return .pick(slot: 0) }
+            guard let slot = slotByAddress[address] else { return .noSubConnAvailable }
+            return .pick(slot: slot)
         case .noAddress:
             return .noSubConnAvailable
         case .failure(let reason):
             return .transientFailure(reason)
         }
     }
+
+    func subConn(at slot: Int) -> PickedSubConn { ready[slot] }
 }

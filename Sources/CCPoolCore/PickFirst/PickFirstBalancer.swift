@@ -223,7 +223,7 @@ final class PickFirstBalancer: Balancer {
             entries[other] = nil
         }
         let picked = PickedSubConn(id: entry.subConn.id, address: address)
-        report(.ready, ConstantPicker(.pick(picked)), "subchannel \(entry.subConn.id) READY on \(address)")
+        report(.ready, SingleSubConnPicker(picked), "subchannel \(entry.subConn.id) READY on \(address)")
     }
 
     // MARK: Helpers
