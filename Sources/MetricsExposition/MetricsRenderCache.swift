@@ -22,22 +22,30 @@ public final class RenderedMetrics: Sendable {
 /// Caches rendered `/metrics` bodies by snapshot version, format and encoding.
 ///
 /// A scrape of an unchanged pool (same `version`) gets the very same immutable body back, with no render and
-/// no copy; the first scrape after a change renders once (others asking for the same key meanwhile wait for
-/// that render instead of repeating it) and the older bodies are dropped. `Body` is what is kept: the
+/// no copy. When the state has changed, a scrape reuses a body whose snapshot was taken *after the scrape
+/// arrived* (it is as fresh as a render of its own would be), so scrapes that queue behind a render share it
+/// instead of rendering one after another; otherwise it renders. Under constant churn this bounds the work to
+/// one render at a time per (format, encoding), whatever the scrape rate. `Body` is what is kept: the
 /// `RenderedMetrics` itself, or something built from it once per render — the HTTP layer keeps a
 /// `SharedBuffer` that libmicrohttpd sends without copying.
 ///
 /// Thread-safe: all state is behind one `Mutex`; rendering happens under it (a render is milliseconds and
-/// scrapes of a new version want its result anyway). Callers on MHD threads never touch Swift concurrency.
+/// scrapes waiting meanwhile take its result). Callers on MHD threads never touch Swift concurrency.
 public final class MetricsRenderCache<Body: Sendable>: Sendable {
     private struct Key: Hashable {
         var format: ExpositionFormat
         var gzip: Bool
     }
 
+    private struct Entry {
+        var version: UInt64
+        /// When the snapshot behind `body` was taken.
+        var takenAt: ContinuousClock.Instant
+        var body: Body
+    }
+
     private struct State: ~Copyable {
-        var version: UInt64?
-        var bodies: [Key: Body] = [:]
+        var entries: [Key: Entry] = [:]
         var renderer = MetricsRenderer()
         var renders = 0
     }
@@ -56,28 +64,34 @@ public final class MetricsRenderCache<Body: Sendable>: Sendable {
     public var renderCount: Int { state.withLock { $0.renders } }
 
     /// The body for `version` in `format`, gzip-compressed if `gzip`. `snapshot` is called only when the cache
-    /// has nothing for that version; the snapshot it returns must carry `version`.
+    /// has nothing as fresh as the request; the snapshot it returns must carry `version`.
+    ///
+    /// - Parameter arrived: when the request arrived (tests pass an earlier instant to stand for a scrape
+    ///   that queued behind a render).
     public func body(
-        version: UInt64, format: ExpositionFormat, gzip: Bool, snapshot: () -> MetricsSnapshot
+        version: UInt64, format: ExpositionFormat, gzip: Bool, arrived: ContinuousClock.Instant = .now,
+        snapshot: () -> MetricsSnapshot
     ) -> Body {
         let key = Key(format: format, gzip: gzip)
         return state.withLock { state in
-            if state.version == version, let body = state.bodies[key] { return body }
-            if state.version != version {
-                state.version = version
-                state.bodies.removeAll()
+            if let entry = state.entries[key], entry.version == version || entry.takenAt > arrived {
+                return entry.body
             }
+            let takenAt = ContinuousClock.now
             let snapshot = snapshot()
             let level = gzipLevel
             let rendered: RenderedMetrics = state.renderer.render(snapshot, format: format) { bytes in
                 if gzip, let compressed = try? Gzip.compress(bytes, level: level) {
-                    return RenderedMetrics(version: version, format: format, contentEncoding: "gzip", bytes: compressed)
+                    return RenderedMetrics(
+                        version: version, format: format, contentEncoding: "gzip", bytes: compressed)
                 }
                 return RenderedMetrics(version: version, format: format, contentEncoding: nil, bytes: bytes)
             }
             state.renders += 1
             let body = makeBody(rendered)
-            state.bodies[key] = body
+            state.entries[key] = Entry(version: version, takenAt: takenAt, body: body)
+            // Bodies of other keys from an older state are dropped as soon as the state moves on.
+            state.entries = state.entries.filter { $0.key == key || $0.value.version == version }
             return body
         }
     }

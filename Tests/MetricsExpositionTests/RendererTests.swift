@@ -189,6 +189,32 @@ import Testing
         #expect(cache.body(version: 8, format: .prometheusText, gzip: false) { changed } === third)
     }
 
+    @Test("a scrape that arrived before the latest render takes it; one that arrived after renders anew")
+    func scrapesQueuedBehindARenderShareIt() {
+        let cache = MetricsRenderCache()
+        var v1 = Fixtures.small
+        v1.version = 1
+        var v2 = Fixtures.small
+        v2.version = 2
+        v2.history.eventsWritten += 1
+        let queuedSince = ContinuousClock.now
+        let rendered = cache.body(version: 1, format: .prometheusText, gzip: false) { v1 }
+        #expect(cache.renderCount == 1)
+        // The state moved on (version 2), but this scrape was waiting since before that render's snapshot.
+        let shared = cache.body(version: 2, format: .prometheusText, gzip: false, arrived: queuedSince) { v2 }
+        #expect(shared === rendered)
+        #expect(cache.renderCount == 1)
+        // Another format is not shared: it renders once for itself.
+        let om = cache.body(version: 2, format: .openMetrics, gzip: false, arrived: queuedSince) { v2 }
+        #expect(om !== rendered)
+        #expect(cache.renderCount == 2)
+        // A scrape arriving now must see version 2.
+        let fresh = cache.body(version: 2, format: .prometheusText, gzip: false) { v2 }
+        #expect(fresh !== rendered)
+        #expect(fresh.version == 2)
+        #expect(cache.renderCount == 3)
+    }
+
     @Test func gzipBodiesInflateToTheText() throws {
         let cache = MetricsRenderCache()
         let plain = cache.body(version: 1, format: .prometheusText, gzip: false) { Fixtures.small }
