@@ -89,6 +89,11 @@ public struct ExpositionWriter: Sendable {
         endSample(value)
     }
 
+    /// Appends bytes another writer of the same format rendered (whole sample lines).
+    public mutating func appendRaw(_ rendered: ArraySlice<UInt8>) {
+        bytes.append(contentsOf: rendered)
+    }
+
     /// Ends the exposition (`# EOF` for OpenMetrics; nothing for text).
     public mutating func finish() {
         if format == .openMetrics { append("# EOF\n") }

@@ -46,7 +46,7 @@ public final class MetricsRenderCache<Body: Sendable>: Sendable {
 
     private struct State: ~Copyable {
         var entries: [Key: Entry] = [:]
-        var renderer = MetricsRenderer()
+        var renderer = MetricsRenderer(reuseUnchangedTargets: true)
         var renders = 0
     }
 

@@ -1,14 +1,26 @@
 /// Renders a `MetricsSnapshot` as every family of METRICS.md, in the table's order, each family once and
-/// contiguous, in one pass over the snapshot per family.
+/// contiguous.
 ///
-/// Owns a reusable `ExpositionWriter` per format: after the first render the buffer keeps its capacity, so a
-/// long-lived renderer renders without growing its buffer again. Not thread-safe: one renderer per thread, or
-/// behind a lock (as `MetricsRenderCache` does).
+/// Each target's samples of every per-target family are rendered into one *fragment* (its bytes, cut per
+/// family); the body is then assembled family by family from the fragments. With `reuseUnchangedTargets`, a
+/// renderer keeps the fragments of its last render and reuses a target's when that target's metrics are equal
+/// to last time: under churn only the targets that changed are rendered again, the rest is a copy. Without it
+/// (the default) every render starts from nothing.
+///
+/// Owns a reusable `ExpositionWriter` per format: after the first render the buffer keeps its capacity. Not
+/// thread-safe: one renderer per thread, or behind a lock (as `MetricsRenderCache` does).
 public struct MetricsRenderer: Sendable {
     private var text = ExpositionWriter(format: .prometheusText)
     private var openMetrics = ExpositionWriter(format: .openMetrics)
+    private var textFragments: TargetFragments?
+    private var openMetricsFragments: TargetFragments?
 
-    public init() {}
+    public init(reuseUnchangedTargets: Bool = false) {
+        if reuseUnchangedTargets {
+            textFragments = TargetFragments()
+            openMetricsFragments = TargetFragments()
+        }
+    }
 
     /// Renders `snapshot` and hands the bytes to `body` (valid only inside it; copy to keep them).
     public mutating func render<R>(_ snapshot: MetricsSnapshot, format: ExpositionFormat, _ body: ([UInt8]) throws -> R)
@@ -17,11 +29,11 @@ public struct MetricsRenderer: Sendable {
         switch format {
         case .prometheusText:
             text.reset()
-            Self.write(snapshot, into: &text)
+            Self.write(snapshot, into: &text, reusing: &textFragments)
             return try body(text.bytes)
         case .openMetrics:
             openMetrics.reset()
-            Self.write(snapshot, into: &openMetrics)
+            Self.write(snapshot, into: &openMetrics, reusing: &openMetricsFragments)
             return try body(openMetrics.bytes)
         }
     }
@@ -36,124 +48,38 @@ public struct MetricsRenderer: Sendable {
     static let states = ConnectivityState.allCases
     static let healthStatuses = HealthStatus.allCases
 
-    /// Writes every family.
+    /// Writes every family, rendering every target afresh.
     public static func write(_ snapshot: MetricsSnapshot, into w: inout ExpositionWriter) {
+        var none: TargetFragments?
+        write(snapshot, into: &w, reusing: &none)
+    }
+
+    /// Writes every family; `cache`, when not nil, supplies unchanged targets' fragments and keeps this
+    /// render's for the next.
+    static func write(_ snapshot: MetricsSnapshot, into w: inout ExpositionWriter, reusing cache: inout TargetFragments?) {
         let targets = snapshot.targets
+        let fragments = cache.map { $0.fragments(for: snapshot, format: w.format) }
+            ?? TargetFragments.render(targets, format: w.format, subchannelSeries: snapshot.subchannelSeries)
+        if cache != nil { cache = TargetFragments(keeping: fragments, of: targets, subchannelSeries: snapshot.subchannelSeries) }
 
-        w.family("ccpool_channel_state", .gauge, help: "1 for the channel's current state, 0 for the others.")
-        for target in targets {
-            for state in states {
-                w.beginSample("ccpool_channel_state")
-                w.label("target", target.name)
-                w.label("state", state.rawValue)
-                w.endSample(target.state == state ? 1 as UInt64 : 0)
-            }
-        }
+        for family in TargetFamily.allCases {
+            if family.isSubchannelSeries && !snapshot.subchannelSeries { continue }
+            w.family(family.name, family.type, help: family.help)
+            for fragment in fragments { w.appendRaw(fragment.bytes[fragment.range(of: family)]) }
 
-        w.family("ccpool_channel_state_transitions_total", .counter, help: "Channel state transitions, by the state entered.")
-        for target in targets {
-            for state in states {
-                w.beginSample("ccpool_channel_state_transitions_total")
-                w.label("target", target.name)
-                w.label("to", state.rawValue)
-                w.endSample(target.channelTransitions[state])
-            }
-        }
-
-        w.family("ccpool_channels", .gauge, help: "Channels in each state.")
-        var perState = StateCounters()
-        for target in targets { perState[target.state] += 1 }
-        for state in states {
-            w.beginSample("ccpool_channels")
-            w.label("state", state.rawValue)
-            w.endSample(perState[state])
-        }
-
-        if snapshot.subchannelSeries {
-            w.family("ccpool_subchannel_state", .gauge, help: "1 for the subchannel's current state, 0 for the others.")
-            forEachSubchannel(targets) { target, subchannel in
-                guard subchannel.exists else { return }
+            if family == .channelTransitions {
+                w.family("ccpool_channels", .gauge, help: "Channels in each state.")
+                var perState = StateCounters()
+                for target in targets { perState[target.state] += 1 }
                 for state in states {
-                    w.beginSample("ccpool_subchannel_state")
-                    w.label("target", target.name)
-                    w.label("address", subchannel.address)
+                    w.beginSample("ccpool_channels")
                     w.label("state", state.rawValue)
-                    w.endSample(subchannel.state == state ? 1 as UInt64 : 0)
-                }
-            }
-
-            w.family("ccpool_subchannel_state_transitions_total", .counter, help: "Subchannel state transitions, by the state entered.")
-            forEachSubchannel(targets) { target, subchannel in
-                for state in states {
-                    w.beginSample("ccpool_subchannel_state_transitions_total")
-                    w.label("target", target.name)
-                    w.label("address", subchannel.address)
-                    w.label("to", state.rawValue)
-                    w.endSample(subchannel.transitions[state])
+                    w.endSample(perState[state])
                 }
             }
         }
 
-        perTarget(&w, targets, "ccpool_subchannel_connection_attempts_succeeded_total", .counter,
-                  "Connection passes that reached READY (gRPC A94).") { $0.connectionAttemptsSucceeded }
-        perTarget(&w, targets, "ccpool_subchannel_connection_attempts_failed_total", .counter,
-                  "Connection passes that failed (gRPC A94).") { $0.connectionAttemptsFailed }
-
-        w.family("ccpool_subchannel_disconnections_total", .counter, help: "Subchannels leaving READY, by reason (gRPC A94).")
-        let reasons = DisconnectReason.allCases.map { ($0.index, $0.label) }
-        for target in targets {
-            let counts = target.disconnections.counts
-            for (index, label) in reasons where counts[index] > 0 {
-                w.beginSample("ccpool_subchannel_disconnections_total")
-                w.label("target", target.name)
-                w.label("reason", label)
-                w.endSample(counts[index])
-            }
-        }
-
-        w.family("ccpool_subchannel_open_connections", .gauge, help: "Open transports (gRPC A94).")
-        for target in targets {
-            w.beginSample("ccpool_subchannel_open_connections")
-            w.label("target", target.name)
-            w.label("security_level", target.securityLevel.rawValue)
-            w.endSample(target.openConnections)
-        }
-
-        w.family("ccpool_subchannel_connect_duration_seconds", .histogram, help: "Time from the start of a connection pass to READY.")
         var boundLabels = BoundLabelCache()
-        for target in targets {
-            histogram(&w, "ccpool_subchannel_connect_duration_seconds", target.connectDuration, &boundLabels) { w in
-                w.label("target", target.name)
-            }
-        }
-
-        if snapshot.subchannelSeries {
-            w.family("ccpool_subchannel_last_transition_timestamp_seconds", .gauge, help: "Unix time of the subchannel's last state transition.")
-            forEachSubchannel(targets) { target, subchannel in
-                w.beginSample("ccpool_subchannel_last_transition_timestamp_seconds")
-                w.label("target", target.name)
-                w.label("address", subchannel.address)
-                w.endSample(subchannel.lastTransitionTime)
-            }
-
-            w.family("ccpool_health_check_status", .gauge, help: "1 for the subchannel's current health-check status, 0 for the others.")
-            forEachSubchannel(targets) { target, subchannel in
-                guard subchannel.exists else { return }
-                for status in healthStatuses {
-                    w.beginSample("ccpool_health_check_status")
-                    w.label("target", target.name)
-                    w.label("address", subchannel.address)
-                    w.label("status", status.rawValue)
-                    w.endSample(subchannel.health == status ? 1 as UInt64 : 0)
-                }
-            }
-        }
-
-        perTarget(&w, targets, "ccpool_resolver_updates_total", .counter, "Resolver results delivered.") { $0.resolverUpdates }
-        perTarget(&w, targets, "ccpool_resolver_errors_total", .counter, "Resolver errors delivered.") { $0.resolverErrors }
-        perTarget(&w, targets, "ccpool_picks_total", .counter, "Picks asked through the API.") { $0.picks }
-        perTarget(&w, targets, "ccpool_pick_failures_total", .counter, "Picks asked through the API that found no subchannel.") { $0.pickFailures }
-
         w.family("ccpool_targets", .gauge, help: "Targets owned by this process.")
         w.sample("ccpool_targets", UInt64(targets.count))
 
@@ -215,39 +141,9 @@ public struct MetricsRenderer: Sendable {
         w.finish()
     }
 
-    /// A family with one unlabelled-but-`target` sample per target.
-    private static func perTarget(
-        _ w: inout ExpositionWriter, _ targets: [TargetMetrics], _ name: String, _ type: MetricType, _ help: String,
-        _ value: (TargetMetrics) -> UInt64
-    ) {
-        w.family(name, type, help: help)
-        for target in targets {
-            w.beginSample(name)
-            w.label("target", target.name)
-            w.endSample(value(target))
-        }
-    }
-
-    /// Calls `body` for every subchannel to render: the first one per (target, address).
-    private static func forEachSubchannel(
-        _ targets: [TargetMetrics], _ body: (TargetMetrics, SubchannelMetrics) -> Void
-    ) {
-        for target in targets {
-            let subchannels = target.subchannels
-            if subchannels.count <= 1 {
-                if let only = subchannels.first { body(target, only) }
-                continue
-            }
-            var seen: Set<String> = []
-            for subchannel in subchannels where seen.insert(subchannel.address).inserted {
-                body(target, subchannel)
-            }
-        }
-    }
-
     /// `_bucket` (cumulative, with `le`), `_sum` and `_count` of one histogram series. `labels` writes the
     /// series' own labels; `le` comes last.
-    private static func histogram(
+    static func histogram(
         _ w: inout ExpositionWriter, _ name: String, _ h: HistogramSnapshot, _ boundLabels: inout BoundLabelCache,
         labels: (inout ExpositionWriter) -> Void
     ) {

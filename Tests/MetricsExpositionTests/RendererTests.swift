@@ -108,6 +108,34 @@ import Testing
         #expect(once == MetricsRenderer.render(Fixtures.small, format: .prometheusText))
     }
 
+    @Test("a renderer reusing unchanged targets' fragments renders exactly what a fresh render does, through churn")
+    func reusingRendererMatchesAFreshRender() {
+        var renderer = MetricsRenderer(reuseUnchangedTargets: true)
+        var snapshot = MetricsSnapshot.synthetic(targets: 40, subchannelsPerTarget: 2)
+        var generator = SplitMix64(seed: 11)
+        for round in 0..<30 {
+            // Change a few targets, sometimes remove or add one, sometimes flip the subchannel series.
+            for _ in 0..<3 {
+                let i = Int(generator.next() % UInt64(snapshot.targets.count))
+                snapshot.targets[i].picks += 1
+                snapshot.targets[i].subchannels[0].state = ConnectivityState.allCases[Int(generator.next() % 5)]
+                snapshot.targets[i].subchannels[1].lastTransitionTime += 1.5
+            }
+            if round % 7 == 3 { snapshot.targets.remove(at: Int(generator.next() % UInt64(snapshot.targets.count))) }
+            if round % 5 == 4 {
+                var added = MetricsSnapshot.synthetic(targets: 1, subchannelsPerTarget: 2).targets[0]
+                added.name = "added-\(round)"
+                snapshot.targets.append(added)
+                snapshot.targets.sort { $0.name < $1.name }
+            }
+            if round % 11 == 10 { snapshot.subchannelSeries.toggle() }
+            for format in [ExpositionFormat.prometheusText, .openMetrics] {
+                let reused = renderer.render(snapshot, format: format) { $0 }
+                #expect(reused == MetricsRenderer.render(snapshot, format: format), "round \(round), \(format)")
+            }
+        }
+    }
+
     @Test func hundredThousandSeries() {
         // 49 series per target with one subchannel: 2,041 targets ≈ 100k series.
         let snapshot = MetricsSnapshot.synthetic(targets: 2041)
@@ -250,5 +278,18 @@ import Testing
         }
         #expect(rc == Z_STREAM_END)
         return Array(output[0..<Int(stream.total_out)])
+    }
+}
+
+/// A small deterministic generator for test data.
+struct SplitMix64 {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
