@@ -12,7 +12,7 @@ PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
 RUN_ARGS ?=
 
-.PHONY: all deps build release run test unit-test api-check e2e deploy-check contract-test dashboard-check screenshots bench clean
+.PHONY: all deps build release run test unit-test api-check e2e deploy-check contract-test load-test dashboard-check screenshots bench clean
 
 all: build
 
@@ -51,7 +51,7 @@ run: release
 ## test: every test: the Swift suites, schemathesis against /openapi.yaml, the end-to-end and
 ## fault suite, the checks of the deployment files, the dashboard in Chromium, and the container
 ## contract of the release binary.
-test: unit-test api-check e2e deploy-check dashboard-check contract-test
+test: unit-test api-check e2e deploy-check dashboard-check contract-test load-test
 
 ## unit-test: build and run the Swift tests (one at a time: `swift test --filter NAME`).
 unit-test: deps
@@ -76,6 +76,13 @@ deploy-check: build
 ## writing only its data directory; probes; SIGTERM → exit 0 with the history flushed).
 contract-test: release
 	CCPOOL_RELEASE_BIN=$(CURDIR)/.build/release/ccpool bash deploy/contract_test.sh
+
+## load-test: E2E scenario 11 at issue 9's full size (1,000 targets flapping every second for 2 minutes,
+## /metrics scraped 20 times and the history queried 50 times a second) against the release binary;
+## timings in Tests/E2E/results-load.md.
+load-test: release
+	CCPOOL_BIN=$(CURDIR)/.build/release/ccpool E2E_FULL=1 E2E_RESULTS=$(CURDIR)/Tests/E2E/results-load.md \
+	  bash Tests/E2E/run.sh -k scenario_11
 
 ## dashboard-check: headless-Chromium DOM check of the dashboard against a running ccpool.
 dashboard-check: build
