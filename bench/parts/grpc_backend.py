@@ -4,7 +4,8 @@
 Usage: grpc_backend.py [--lifetime SECONDS] PORT [PORT ...]
 
 Listens on 127.0.0.1:PORT for every PORT given (0 picks a free port), then prints one line
-"listening <port>,<port>,... <unix time>" (the time taken right after the server started) and
+"listening <port>,<port>,... <unix time>" (the time taken just before server.start(): the ports are
+bound by then, but no client can finish an HTTP/2 handshake before it, so it is the server's return) and
 serves until SIGTERM, SIGINT, or --lifetime seconds (default 900), so it never outlives a part
 that forgot it.
 """
@@ -46,8 +47,8 @@ def main() -> int:
     if any(p == 0 for p in ports):
         print("error: could not bind " + " ".join(args), flush=True)
         return 1
-    server.start()
     started = time.time()
+    server.start()
     print(f"listening {','.join(map(str, ports))} {started:.6f}", flush=True)
     done.wait(lifetime)
     server.stop(grace=None)
