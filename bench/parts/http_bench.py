@@ -2,19 +2,21 @@
 
 Run by 40-http.sh with argv: WORKDIR (a fresh temporary directory, removed by the caller).
 Environment: BIN (ccpool's release products), BENCH_ROWS, BENCH_LOG, and optionally
-HTTP_TARGETS (200), HTTP_WRK_SECONDS (10), HTTP_WRK_THREADS (2), HTTP_WRK_CONNECTIONS (32).
+HTTP_TARGETS (200), HTTP_ROUNDS (3), HTTP_WRK_SECONDS (5), HTTP_WRK_THREADS (2), HTTP_WRK_CONNECTIONS (32).
 
 Setup: one grpcio backend process listening on 3 loopback ports; ccpool with HTTP_TARGETS targets, each
 `ipv4:` those 3 addresses under round_robin (3 READY subchannels per target, no health checking and no
 keepalive, so that a READY pool is quiet). Once every subchannel is READY and nothing has moved for a while,
 the /metrics body (plain and gzip) is saved, and nginx serves those files as static files with the same
 Content-Type (and Content-Encoding) and /healthz with the same small JSON body. wrk then runs against each
-pair, ccpool first, with the same threads, connections and duration.
+pair with the same threads, connections and duration, HTTP_ROUNDS times, alternating which side goes first
+(the machine is shared: interleaving spreads its load drift over both sides); a figure is the median round.
 """
 import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -25,7 +27,8 @@ import procs
 workdir = sys.argv[1]
 BIN = os.environ["BIN"]
 TARGETS = int(os.environ.get("HTTP_TARGETS", "200"))
-SECONDS = int(os.environ.get("HTTP_WRK_SECONDS", "10"))
+SECONDS = int(os.environ.get("HTTP_WRK_SECONDS", "5"))
+ROUNDS = int(os.environ.get("HTTP_ROUNDS", "3"))
 THREADS = int(os.environ.get("HTTP_WRK_THREADS", "2"))
 CONNECTIONS = int(os.environ.get("HTTP_WRK_CONNECTIONS", "32"))
 NGINX_WORKERS = os.cpu_count() or 2
@@ -187,16 +190,25 @@ def run(children):
         ("GET /healthz", "/healthz", [], "15 B JSON"),
     ]
     details = []
+    servers = {"ccpool": port, "nginx": nginx_port}
     for figure, path, hdrs, what in cases:
-        procs.progress(f"wrk {path} {' '.join(hdrs)}: ccpool, then nginx ({SECONDS} s each)")
-        wrk(children, port, path, hdrs, seconds=2)  # warm-up: the render cache, page cache, connections
-        c_rps, c_size, c_err, c_out = wrk(children, port, path, hdrs)
-        wrk(children, nginx_port, path, hdrs, seconds=2)
-        n_rps, n_size, n_err, n_out = wrk(children, nginx_port, path, hdrs)
-        details += [f"### {figure}: ccpool", c_out, f"### {figure}: nginx", n_out]
-        procs.progress(f"{figure}: ccpool {c_rps:,.0f} req/s (~{c_size:,.0f} B/response) {c_err}; "
-                       f"nginx {n_rps:,.0f} req/s (~{n_size:,.0f} B/response) {n_err}")
-        lib.row(f"{figure} ({what}), req/s, wrk -t{THREADS} -c{CONNECTIONS} {SECONDS} s",
+        procs.progress(f"wrk {path} {' '.join(hdrs)}: {ROUNDS} rounds of ccpool and nginx, {SECONDS} s each")
+        for name in servers:  # warm-up: the render cache, page cache, connections
+            wrk(children, servers[name], path, hdrs, seconds=1)
+        runs = {"ccpool": [], "nginx": []}
+        for r in range(ROUNDS):
+            for name in (("ccpool", "nginx") if r % 2 == 0 else ("nginx", "ccpool")):
+                rps, size, err, out = wrk(children, servers[name], path, hdrs)
+                runs[name].append((rps, err))
+                if r == 0:
+                    details += [f"### {figure}: {name}, round 1", out]
+        c_rps, n_rps = (statistics.median(x[0] for x in runs[k]) for k in ("ccpool", "nginx"))
+        c_err = "; ".join(sorted({x[1] for x in runs["ccpool"] if x[1]}))
+        n_err = "; ".join(sorted({x[1] for x in runs["nginx"] if x[1]}))
+        spread = {k: "/".join(f"{x[0]:,.0f}" for x in runs[k]) for k in runs}
+        details.append(f"### {figure}: req/s per round: ccpool {spread['ccpool']}; nginx {spread['nginx']}\n")
+        procs.progress(f"{figure}: ccpool {spread['ccpool']} req/s {c_err}; nginx {spread['nginx']} req/s {n_err}")
+        lib.row(f"{figure} ({what}), req/s, wrk -t{THREADS} -c{CONNECTIONS}, median of {ROUNDS} x {SECONDS} s",
                 f"{c_rps:,.0f} req/s" + (f" ({c_err})" if c_err else ""),
                 f"{n_rps:,.0f} req/s (nginx, {NGINX_WORKERS} workers, static file)" + (f" ({n_err})" if n_err else ""),
                 c_rps / n_rps, "none stated (ratio = ccpool / nginx)", "")
@@ -210,7 +222,8 @@ def run(children):
             "sendfile, access_log off, keepalive_requests unbounded) serves that saved body as a static file "
             "(gzip_static for the .gz copy) with the same Content-Type, and /healthz as `return 200` with the same "
             "body. ccpool's MHD runs 8 threads (its default on this machine). wrk and both servers share the "
-            f"machine's {os.cpu_count()} cores; each measurement follows a 2 s warm-up.\n\n```\n"
+            f"machine's {os.cpu_count()} cores (and, when others build, with them); each side gets a 1 s warm-up per figure, "
+            f"then {ROUNDS} rounds of {SECONDS} s, alternating which side goes first.\n\n```\n"
             + "\n".join(details) + "\n```\n")
 
 
