@@ -263,7 +263,7 @@ def run(children):
             "reconnects at once, which is refused while the backend is still starting (Python and grpcio take "
             "~0.3-1 s here), and then retries once per backoff period; the restarted server is found at the next "
             f"attempt, so `up` lies between 0 and one backoff period plus the handshake: at most about {bound}, "
-            "plus a few ms. Where in that period it falls depends on how the restart time lines up with each "
+            "plus the handshake and, on a busy machine, scheduling delays of up to tens of ms. Where in that period it falls depends on how the restart time lines up with each "
             "client's own retry schedule, so the two sides' `up` figures differ by chance as much as by "
             "implementation. One difference is by design: ccpool, like grpc-go, waits exactly base_delay before "
             "its first retry and jitters only the later ones, while grpc-core jitters every backoff; with gRPC's "
