@@ -5,7 +5,9 @@ let package = Package(
     name: "ccpool",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "ccpool", targets: ["ccpool"])
+        .executable(name: "ccpool", targets: ["ccpool"]),
+        // For bench/prometheus (a package of its own), which renders the same series with this renderer.
+        .library(name: "MetricsExposition", targets: ["MetricsExposition"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
