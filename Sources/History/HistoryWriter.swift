@@ -578,9 +578,13 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
             deleteOldGaps.reset()
             try deleteOldGaps.bind(cutoff, at: 1)
             try deleteOldGaps.step()
-            deleteOldSubchannels.reset()
-            try deleteOldSubchannels.bind(HistoryWriter.subchannelRefreshIDs, at: 1)
-            try deleteOldSubchannels.step()
+            if deleted < limit {
+                // The run's last step: drop the (subchannel, target) pairs none of whose events can remain
+                // (one scan of that small table per run, not per step).
+                deleteOldSubchannels.reset()
+                try deleteOldSubchannels.bind(HistoryWriter.subchannelRefreshIDs, at: 1)
+                try deleteOldSubchannels.step()
+            }
             return deleted
         }
 
