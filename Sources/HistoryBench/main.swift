@@ -71,6 +71,14 @@ func runBench() throws {
         return path
     }
 
+    /// Total microseconds some task waited for a CPU (`/proc/pressure/cpu`, "some ... total="); nil without PSI.
+    func cpuPressureMicros() -> Int64? {
+        guard let text = try? String(contentsOfFile: "/proc/pressure/cpu", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("some") }),
+              let total = line.split(separator: " ").first(where: { $0.hasPrefix("total=") }) else { return nil }
+        return Int64(total.dropFirst("total=".count))
+    }
+
     /// CPU time of this process (user + system, all threads): on a shared machine it shows work apart from waiting.
     func cpuSeconds() -> Double {
         var usage = rusage()
@@ -298,6 +306,7 @@ func runBench() throws {
             }
         }
         let writtenBefore = writer.snapshot.written
+        let pressureBefore = cpuPressureMicros()
         let ingestStart = clock.now
         ingest.start()
         var newest: [Double] = []
@@ -333,6 +342,9 @@ func runBench() throws {
         stop.set()
         while !ingest.isFinished { usleep(1000) }
         let ingestSeconds = seconds(ingestStart.duration(to: clock.now))
+        // Share of the phase during which some runnable task of the machine waited for a CPU (Linux PSI,
+        // /proc/pressure/cpu "some"): on a shared machine it tells a slow p99 of the code from a busy machine.
+        let pressure = pressureBefore.flatMap { before in cpuPressureMicros().map { Double($0 - before) / 1e6 / ingestSeconds * 100 } }
         writer.close()
         let written = writer.snapshot.written - writtenBefore
         func p(_ values: [Double], _ q: Double) -> Double { values.sorted()[min(values.count - 1, Int(Double(values.count) * q))] }
@@ -345,14 +357,15 @@ func runBench() throws {
         line("subchannel-only first page of 1000", subchannelPage)
         line("availability (1% of the time range)", availabilityTimes)
         let achieved = Double(written) / ingestSeconds
-        print(String(format: "while ingesting: offered %d events/s, committed %.0f events/s (errors %lld)",
-                     offered, achieved, writer.snapshot.writeErrors))
+        print(String(format: "while ingesting: offered %d events/s, committed %.0f events/s (errors %lld); CPU pressure (some) %.0f%% of the time",
+                     offered, achieved, writer.snapshot.writeErrors, pressure ?? -1))
         result(["figure": "query", "rows": queryRows, "targets": targetCount, "queries": arg_queries,
                 "newest_p50_ms": p(newest, 0.5), "newest_p99_ms": p(newest, 0.99),
                 "since_p50_ms": p(sincePage, 0.5), "since_p99_ms": p(sincePage, 0.99),
                 "first_page_p99_ms": p(firstPage, 0.99), "subchannel_p99_ms": p(subchannelPage, 0.99),
                 "availability_p99_ms": p(availabilityTimes, 0.99),
-                "offered_eps": offered, "ingest_eps": achieved, "build_seconds": buildSeconds])
+                "offered_eps": offered, "ingest_eps": achieved, "build_seconds": buildSeconds,
+                "cpu_pressure_pct": pressure ?? -1])
     }
 
     if queryRows > 0 { try queryBench() }
