@@ -57,6 +57,15 @@ extension HistoryEvent.Scope {
     private static let subchannelText = StaticText("subchannel")
     /// The stored spelling, as static C text for `SQLITE_STATIC` binding.
     public var staticText: StaticText { self == .channel ? Self.channelText : Self.subchannelText }
+    /// The stored code (`events.scope` since migration 2): 0 channel, 1 subchannel.
+    public var code: Int64 { self == .channel ? 0 : 1 }
+    public init?(code: Int64) {
+        switch code {
+        case 0: self = .channel
+        case 1: self = .subchannel
+        default: return nil
+        }
+    }
 }
 
 extension HistoryEvent.State {
@@ -69,6 +78,27 @@ extension HistoryEvent.State {
         case .ready: Self.texts[2]
         case .transientFailure: Self.texts[3]
         case .shutdown: Self.texts[4]
+        }
+    }
+    /// The stored code (`events.from_state` / `to_state` since migration 2): the index in `allCases`
+    /// (0 IDLE, 1 CONNECTING, 2 READY, 3 TRANSIENT_FAILURE, 4 SHUTDOWN).
+    public var code: Int64 {
+        switch self {
+        case .idle: 0
+        case .connecting: 1
+        case .ready: 2
+        case .transientFailure: 3
+        case .shutdown: 4
+        }
+    }
+    public init?(code: Int64) {
+        switch code {
+        case 0: self = .idle
+        case 1: self = .connecting
+        case 2: self = .ready
+        case 3: self = .transientFailure
+        case 4: self = .shutdown
+        default: return nil
         }
     }
 }

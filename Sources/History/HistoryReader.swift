@@ -10,37 +10,53 @@ import Foundation
 public final class HistoryReader: @unchecked Sendable {  // `database` is used only while holding `lock`
     private let lock = NSLock()
     private let database: Database
+    /// Interned target ids already looked up (an id never changes once committed). Guarded by `lock`.
+    private var targetIDs: [String: Int64] = [:]
 
     public init(path: String, busyTimeout: Duration = .seconds(2)) throws(SQLiteError) {
         database = try Database(path: path, mode: .readOnly, busyTimeout: busyTimeout)
     }
 
-    static let columns = "id, ts, target, scope, subchannel, address, from_state, to_state, reason"
+    /// The stored row as `row(_:)` reads it; the target name comes from `history_targets` (one primary-key
+    /// lookup per row, which never changes the plan of the outer query).
+    static let columns = """
+        id, ts, (SELECT name FROM history_targets WHERE history_targets.id = events.target_id), scope, subchannel, \
+        address, from_state, to_state, reason
+        """
 
     /// The SQL and bindings for `query` (exposed for `EXPLAIN QUERY PLAN` in tests and benchmarks).
     ///
-    /// `lowerID` is the exact id bound derived from `since` (see `lowerBound(since:)`). Index choice is explicit:
-    /// with a target, `events_by_target` (target, id) serves the filter and the id order; else with a
-    /// subchannel, `events_by_subchannel`; else the rowid. The other terms are written `+column` so the planner
-    /// cannot switch to an index that would need a sort.
-    public static func sql(for query: HistoryQuery, lowerID: Int64? = nil) -> (sql: String, bindings: [SQLiteValue]) {
+    /// `lowerID` is the exact id bound derived from `since` (see `lowerBound(since:)`). `targetIDs` are the
+    /// interned ids the query is limited to, when the caller resolved them: the target's id, or the targets a
+    /// subchannel-only query's subchannel has belonged to (`history_subchannels`; one in the common case).
+    /// Index choice is explicit: with a target (or a subchannel, through its targets), `events_by_target`
+    /// (target_id, id) serves the filter and the id order (several targets need a sort); else the rowid. The
+    /// other terms are written `+column` so the planner cannot switch to a plan that would need a sort.
+    public static func sql(for query: HistoryQuery, lowerID: Int64? = nil, targetIDs: [Int64]? = nil) -> (sql: String, bindings: [SQLiteValue]) {
         var clauses: [String] = []
         var bindings: [SQLiteValue] = []
-        if let target = query.target {
-            clauses.append("target = ?")
+        if let targetIDs, !targetIDs.isEmpty {
+            clauses.append(targetIDs.count == 1
+                           ? "target_id = ?" : "target_id IN (" + Array(repeating: "?", count: targetIDs.count).joined(separator: ", ") + ")")
+            bindings += targetIDs.map { .integer($0) }
+        } else if let target = query.target {
+            clauses.append("target_id = (SELECT id FROM history_targets WHERE name = ?)")
             bindings.append(.text(target))
+        } else if let subchannel = query.subchannel {
+            clauses.append("target_id IN (SELECT target_id FROM history_subchannels WHERE subchannel = ?)")
+            bindings.append(.integer(subchannel))
         }
         if let subchannel = query.subchannel {
-            clauses.append(query.target == nil ? "subchannel = ?" : "+subchannel = ?")
+            clauses.append("+subchannel = ?")
             bindings.append(.integer(subchannel))
         }
         if let scope = query.scope {
             clauses.append("+scope = ?")
-            bindings.append(.text(scope.rawValue))
+            bindings.append(.integer(scope.code))
         }
         if let to = query.to {
             clauses.append("+to_state = ?")
-            bindings.append(.text(to.rawValue))
+            bindings.append(.integer(to.code))
         }
         if let since = query.since {
             clauses.append("+ts >= ?")
@@ -69,16 +85,44 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
                             .integer(since))?.int64
     }
 
+    /// The interned id of `target`; nil when no event of it was ever committed. Caller holds `lock`.
+    func targetID(_ target: String) throws(SQLiteError) -> Int64? {
+        if let id = targetIDs[target] { return id }
+        guard let id = try database.scalar("SELECT id FROM history_targets WHERE name = ?", .text(target))?.int64 else { return nil }
+        if targetIDs.count > 100_000 { targetIDs.removeAll() }
+        targetIDs[target] = id
+        return id
+    }
+
+    /// The ids of the targets `subchannel` has belonged to. Caller holds `lock`.
+    func subchannelTargets(_ subchannel: Int64) throws(SQLiteError) -> [Int64] {
+        let statement = try database.prepare("SELECT target_id FROM history_subchannels WHERE subchannel = ? ORDER BY target_id")
+        try statement.bind(subchannel, at: 1)
+        var ids: [Int64] = []
+        while try statement.step() { ids.append(statement.int64(at: 0)) }
+        return ids
+    }
+
     /// Runs `query`: up to `limit` events in increasing id order, and a cursor when more match.
     public func events(_ query: HistoryQuery) throws(SQLiteError) -> HistoryPage {
         lock.lock()
         defer { lock.unlock() }
+        let none = HistoryPage(events: [], nextCursor: nil)
+        var targetIDs: [Int64]?
+        if let target = query.target {
+            guard let id = try targetID(target) else { return none }
+            targetIDs = [id]
+        } else if let subchannel = query.subchannel {
+            let ids = try subchannelTargets(subchannel)
+            guard !ids.isEmpty else { return none }
+            targetIDs = ids
+        }
         var lowerID: Int64?
         if let since = query.since {
-            guard let bound = try lowerBound(since: since) else { return HistoryPage(events: [], nextCursor: nil) }
+            guard let bound = try lowerBound(since: since) else { return none }
             lowerID = bound
         }
-        let (sql, bindings) = Self.sql(for: query, lowerID: lowerID)
+        let (sql, bindings) = Self.sql(for: query, lowerID: lowerID, targetIDs: targetIDs)
         let statement = try database.prepare(sql)
         try statement.bind(bindings)
         var events: [StoredEvent] = []
@@ -95,11 +139,11 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
         StoredEvent(id: statement.int64(at: 0), event: HistoryEvent(
             time: statement.int64(at: 1),
             target: statement.string(at: 2),
-            scope: HistoryEvent.Scope(rawValue: statement.string(at: 3)) ?? .channel,
+            scope: HistoryEvent.Scope(code: statement.int64(at: 3)) ?? .channel,
             subchannel: statement.optionalInt64(at: 4),
             address: statement.optionalString(at: 5),
-            from: HistoryEvent.State(rawValue: statement.string(at: 6)) ?? .idle,
-            to: HistoryEvent.State(rawValue: statement.string(at: 7)) ?? .idle,
+            from: HistoryEvent.State(code: statement.int64(at: 6)) ?? .idle,
+            to: HistoryEvent.State(code: statement.int64(at: 7)) ?? .idle,
             reason: statement.string(at: 8)))
     }
 
@@ -111,8 +155,9 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
     public func newestEvents(target: String, since: Int64? = nil, until: Int64? = nil, limit: Int) throws(SQLiteError) -> [StoredEvent] {
         lock.lock()
         defer { lock.unlock() }
-        var sql = "SELECT \(Self.columns) FROM events WHERE target = ?"
-        var bindings: [SQLiteValue] = [.text(target)]
+        guard let targetID = try targetID(target) else { return [] }
+        var sql = "SELECT \(Self.columns) FROM events WHERE target_id = ?"
+        var bindings: [SQLiteValue] = [.integer(targetID)]
         if let since {
             sql += " AND +ts >= ?"
             bindings.append(.integer(since))
@@ -133,19 +178,20 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
     /// The last event of `target`'s channel (`subchannel == nil`) or of one of its subchannels with `ts < time`
     /// (and `id < beforeID` when given): what that object's state was at `time`. Nil when there is none.
     ///
-    /// Subchannel lookups walk `events_by_subchannel` backwards; channel lookups walk `events_by_target`
-    /// backwards past the events at or after `time`.
+    /// Both walk `events_by_target` (target_id, id) backwards past the events at or after `time` (and, for
+    /// a subchannel, past the target's other rows).
     public func lastEvent(target: String, subchannel: Int64?, before time: Int64, beforeID: Int64? = nil) throws(SQLiteError) -> StoredEvent? {
         lock.lock()
         defer { lock.unlock() }
+        guard let targetID = try targetID(target) else { return nil }
         var sql: String
         var bindings: [SQLiteValue]
         if let subchannel {
-            sql = "SELECT \(Self.columns) FROM events WHERE subchannel = ? AND +target = ? AND +scope = 'subchannel' AND +ts < ?"
-            bindings = [.integer(subchannel), .text(target), .integer(time)]
+            sql = "SELECT \(Self.columns) FROM events WHERE target_id = ? AND +subchannel = ? AND +scope = 1 AND +ts < ?"
+            bindings = [.integer(targetID), .integer(subchannel), .integer(time)]
         } else {
-            sql = "SELECT \(Self.columns) FROM events WHERE target = ? AND +scope = 'channel' AND +ts < ?"
-            bindings = [.text(target), .integer(time)]
+            sql = "SELECT \(Self.columns) FROM events WHERE target_id = ? AND +scope = 0 AND +ts < ?"
+            bindings = [.integer(targetID), .integer(time)]
         }
         if let beforeID {
             sql += " AND id < ?"
@@ -167,17 +213,22 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
         let start = now - windowMicros
         lock.lock()
         defer { lock.unlock() }
+        let windowSeconds = Double(windowMicros) / 1_000_000
+        guard let targetID = try targetID(target) else {
+            return Availability(windowSeconds: windowSeconds, readySeconds: 0, readyFraction: 0, transitions: 0)
+        }
+        let readyCode = HistoryEvent.State.ready.code
         let before = try database.prepare("""
             SELECT to_state FROM events
-            WHERE target = ? AND +scope = 'channel' AND +ts < ? ORDER BY ts DESC, id DESC LIMIT 1
+            WHERE target_id = ? AND +scope = 0 AND +ts < ? ORDER BY ts DESC, id DESC LIMIT 1
             """)
-        try before.bind([.text(target), .integer(start)])
-        var ready = try before.step() ? before.string(at: 0) == HistoryEvent.State.ready.rawValue : false
+        try before.bind([.integer(targetID), .integer(start)])
+        var ready = try before.step() ? before.int64(at: 0) == readyCode : false
         let inside = try database.prepare("""
             SELECT ts, to_state FROM events
-            WHERE target = ? AND +scope = 'channel' AND +ts >= ? AND +ts < ? ORDER BY ts, id
+            WHERE target_id = ? AND +scope = 0 AND +ts >= ? AND +ts < ? ORDER BY ts, id
             """)
-        try inside.bind([.text(target), .integer(start), .integer(now)])
+        try inside.bind([.integer(targetID), .integer(start), .integer(now)])
         var readyMicros: Int64 = 0
         var transitions = 0
         var cursor = start
@@ -185,11 +236,10 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
             let ts = inside.int64(at: 0)
             if ready { readyMicros += ts - cursor }
             cursor = ts
-            ready = inside.string(at: 1) == HistoryEvent.State.ready.rawValue
+            ready = inside.int64(at: 1) == readyCode
             transitions += 1
         }
         if ready { readyMicros += now - cursor }
-        let windowSeconds = Double(windowMicros) / 1_000_000
         let readySeconds = Double(readyMicros) / 1_000_000
         return Availability(windowSeconds: windowSeconds, readySeconds: readySeconds,
                             readyFraction: windowMicros > 0 ? readySeconds / windowSeconds : 0, transitions: transitions)

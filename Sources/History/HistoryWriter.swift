@@ -24,11 +24,22 @@ import Foundation
 ///   more than one batch; then `PRAGMA incremental_vacuum` returns the free pages in small steps.
 /// - `close()` drains everything accepted, commits, checkpoints (`wal_checkpoint(TRUNCATE)`) and closes.
 ///
+/// - Target names are interned (`history_targets`, cached name -> id on the writer thread), and each
+///   (subchannel, target) pair is recorded in `history_subchannels` when first seen and again every
+///   `subchannelRefreshIDs` ids, so subchannel queries can go through the target index (migration 2).
+///
 /// The database must already be migrated (`Migrator`). The writer is not released until `close()`.
 public final class HistoryWriter: @unchecked Sendable {  // shared state is guarded by `condition`
+    /// How far (in ids) `history_subchannels.last_id` may lag behind a pair's newest event: the writer
+    /// rewrites it when it sees the pair at least this many ids later. Retention drops a pair once
+    /// `last_id + subchannelRefreshIDs <= min(events.id)`, when none of its events can remain.
+    public static let subchannelRefreshIDs: Int64 = 1 << 20
+
     public struct Configuration: Sendable {
-        /// Commit when this many events are queued...
-        public var batchSize = 4096
+        /// Commit when this many events are queued... Larger commits dirty the same ~one index page per target
+        /// touched, so bigger batches write less WAL per event: 16,384 ingested ~40% faster than 4,096 in
+        /// history-bench (1,000 targets, same runs), and a commit of that size takes well under 100 ms.
+        public var batchSize = 16_384
         /// ...or this long after the first queued event.
         public var flushInterval: Duration = .milliseconds(50)
         public var synchronous: Database.Synchronous = .normal
@@ -382,13 +393,27 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
         let begin: Statement
         let commit: Statement
         let insert: Statement
+        let lookupTarget: Statement
+        let insertTarget: Statement
+        let upsertSubchannel: Statement
         let insertGap: Statement
         let insertBatch: Statement
         let retentionBound: Statement
         let deleteOld: Statement
         let deleteOldBatches: Statement
         let deleteOldGaps: Statement
+        let deleteOldSubchannels: Statement
         let maxID: Int64
+        /// Interned target names (ids never change once committed). Entries added by a transaction that
+        /// rolls back are forgotten with the whole cache.
+        var targetIDs: [String: Int64] = [:]
+        /// The `last_id` this writer last wrote for each (subchannel, target_id) pair.
+        var subchannelLastIDs: [SubchannelKey: Int64] = [:]
+
+        struct SubchannelKey: Hashable {
+            var subchannel: Int64
+            var target: Int64
+        }
         /// max(ts) over every committed event (the `event_batches.max_ts` of the last batch).
         var runningMaxTime: Int64
 
@@ -403,8 +428,14 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
             begin = try database.prepare("BEGIN IMMEDIATE", persistent: true)
             commit = try database.prepare("COMMIT", persistent: true)
             insert = try database.prepare("""
-                INSERT INTO events (ts, target, scope, subchannel, address, from_state, to_state, reason)
+                INSERT INTO events (ts, target_id, scope, subchannel, address, from_state, to_state, reason)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, persistent: true)
+            lookupTarget = try database.prepare("SELECT id FROM history_targets WHERE name = ?", persistent: true)
+            insertTarget = try database.prepare("INSERT INTO history_targets (name) VALUES (?)", persistent: true)
+            upsertSubchannel = try database.prepare("""
+                INSERT INTO history_subchannels (subchannel, target_id, last_id) VALUES (?, ?, ?)
+                ON CONFLICT (subchannel, target_id) DO UPDATE SET last_id = max(last_id, excluded.last_id)
                 """, persistent: true)
             insertGap = try database.prepare(
                 "INSERT INTO history_gaps (after_id, from_ts, to_ts, dropped, recorded_at) VALUES (?, ?, ?, ?, ?)",
@@ -424,8 +455,30 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
             deleteOldBatches = try database.prepare(
                 "DELETE FROM event_batches WHERE last_id < (SELECT coalesce(min(id), 0) FROM events)", persistent: true)
             deleteOldGaps = try database.prepare("DELETE FROM history_gaps WHERE to_ts < ?", persistent: true)
+            deleteOldSubchannels = try database.prepare("""
+                DELETE FROM history_subchannels WHERE last_id <= (SELECT coalesce(min(id), 0) FROM events) - ?
+                """, persistent: true)
             maxID = try database.scalar("SELECT coalesce(max(id), 0) FROM events")?.int64 ?? 0
             runningMaxTime = try database.scalar("SELECT max(max_ts) FROM event_batches")?.int64 ?? Int64.min
+        }
+
+        /// The id of `name` in `history_targets`, inserting it when new (inside the caller's transaction).
+        func targetID(_ name: String) throws(SQLiteError) -> Int64 {
+            if let id = targetIDs[name] { return id }
+            lookupTarget.reset()
+            defer { lookupTarget.reset() }
+            try lookupTarget.bind(name, at: 1)
+            let id: Int64
+            if try lookupTarget.step() {
+                id = lookupTarget.int64(at: 0)
+            } else {
+                insertTarget.reset()
+                try insertTarget.bind(name, at: 1)
+                try insertTarget.step()
+                id = database.lastInsertRowID
+            }
+            targetIDs[name] = id
+            return id
         }
 
         /// Commits `events` (and `gap`) in one transaction; returns the last row id.
@@ -444,19 +497,40 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
                 }
                 var batchMax = runningMaxTime
                 var firstID: Int64 = 0
+                if subchannelLastIDs.count > 1_000_000 { subchannelLastIDs.removeAll() }  // churned-away pairs
+                var lastTarget = ""
+                var lastTargetID: Int64 = 0
                 for event in events {
                     batchMax = max(batchMax, event.time)
+                    if event.target != lastTarget || lastTargetID == 0 {
+                        lastTargetID = try targetID(event.target)
+                        lastTarget = event.target
+                    }
                     insert.reset()
                     try insert.bind(event.time, at: 1)
-                    try insert.bind(event.target, at: 2)
-                    try insert.bind(event.scope.staticText, at: 3)
+                    try insert.bind(lastTargetID, at: 2)
+                    try insert.bind(event.scope.code, at: 3)
                     try insert.bind(event.subchannel, at: 4)
                     try insert.bind(event.address, at: 5)
-                    try insert.bind(event.from.staticText, at: 6)
-                    try insert.bind(event.to.staticText, at: 7)
+                    try insert.bind(event.from.code, at: 6)
+                    try insert.bind(event.to.code, at: 7)
                     try insert.bind(event.reason, at: 8)
                     try insert.step()
-                    if firstID == 0 { firstID = database.lastInsertRowID }
+                    let id = database.lastInsertRowID
+                    if firstID == 0 { firstID = id }
+                    if let subchannel = event.subchannel {
+                        let key = SubchannelKey(subchannel: subchannel, target: lastTargetID)
+                        if let recorded = subchannelLastIDs[key], id - recorded < HistoryWriter.subchannelRefreshIDs {
+                            // recorded recently enough: every event of the pair stays below recorded + refresh span
+                        } else {
+                            upsertSubchannel.reset()
+                            try upsertSubchannel.bind(subchannel, at: 1)
+                            try upsertSubchannel.bind(lastTargetID, at: 2)
+                            try upsertSubchannel.bind(id, at: 3)
+                            try upsertSubchannel.step()
+                            subchannelLastIDs[key] = id
+                        }
+                    }
                 }
                 let lastID = database.lastInsertRowID
                 insertBatch.reset()
@@ -470,6 +544,12 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
                 return lastID
             } catch {
                 insert.reset()
+                lookupTarget.reset()
+                insertTarget.reset()
+                upsertSubchannel.reset()
+                // The rolled-back transaction may have interned names or recorded pairs: forget the caches.
+                targetIDs.removeAll()
+                subchannelLastIDs.removeAll()
                 insertGap.reset()
                 insertBatch.reset()
                 commit.reset()
@@ -498,6 +578,13 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
             deleteOldGaps.reset()
             try deleteOldGaps.bind(cutoff, at: 1)
             try deleteOldGaps.step()
+            if deleted < limit {
+                // The run's last step: drop the (subchannel, target) pairs none of whose events can remain
+                // (one scan of that small table per run, not per step).
+                deleteOldSubchannels.reset()
+                try deleteOldSubchannels.bind(HistoryWriter.subchannelRefreshIDs, at: 1)
+                try deleteOldSubchannels.step()
+            }
             return deleted
         }
 

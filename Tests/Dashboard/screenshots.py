@@ -98,10 +98,22 @@ class SeededEnv(DashboardEnv):
         ev(end + 10, "channel", None, None, "TRANSIENT_FAILURE", "SHUTDOWN", "service stopping", target="legacy-auth")
 
         rows.sort(key=lambda r: r[0])
+        # The schema of migrations/0002: target names interned in history_targets, scope and states as codes,
+        # each (subchannel, target) pair in history_subchannels.
+        scopes = {"channel": 0, "subchannel": 1}
+        states = {"IDLE": 0, "CONNECTING": 1, "READY": 2, "TRANSIENT_FAILURE": 3, "SHUTDOWN": 4}
         con = sqlite3.connect(db)
         with con:
-            con.executemany("INSERT INTO events (ts, target, scope, subchannel, address, from_state, to_state, reason) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            for name in sorted({r[1] for r in rows}):
+                con.execute("INSERT OR IGNORE INTO history_targets (name) VALUES (?)", (name,))
+            ids = dict(con.execute("SELECT name, id FROM history_targets"))
+            con.executemany("INSERT INTO events (ts, target_id, scope, subchannel, address, from_state, to_state, reason) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            [(t, ids[target], scopes[scope], sub, address, states[frm], states[to], reason)
+                             for (t, target, scope, sub, address, frm, to, reason) in rows])
+            con.execute("INSERT OR REPLACE INTO history_subchannels (subchannel, target_id, last_id) "
+                        "SELECT subchannel, target_id, max(id) FROM events WHERE subchannel IS NOT NULL "
+                        "GROUP BY subchannel, target_id")
             first, last, max_ts = con.execute("SELECT min(id), max(id), max(ts) FROM events").fetchone()
             con.execute("INSERT INTO event_batches (first_id, last_id, max_ts) VALUES (?, ?, ?)", (first, last, max_ts))
         con.close()

@@ -135,20 +135,28 @@ import Testing
         writer.append(contentsOf: (0..<5_000).map { event($0, target: "t\($0 % 50)") })
         writer.close()
         let db = try Database(path: path, mode: .readOnly)
-        func plan(_ query: HistoryQuery) throws -> String {
-            let (sql, bindings) = HistoryReader.sql(for: query, lowerID: 2)
+        func plan(_ query: HistoryQuery, targetIDs: [Int64]? = nil) throws -> String {
+            let (sql, bindings) = HistoryReader.sql(for: query, lowerID: 2, targetIDs: targetIDs)
             let statement = try db.prepare("EXPLAIN QUERY PLAN " + sql)
             try statement.bind(bindings)
             var lines: [String] = []
             while try statement.step() { lines.append(statement.string(at: 3)) }
             return lines.joined(separator: " | ")
         }
-        let byTarget = try plan(HistoryQuery(target: "t1", scope: .channel, to: .ready, since: 5, until: 10_000_000_000_000_000, afterID: 10))
-        #expect(byTarget.contains("USING INDEX events_by_target (target=? AND rowid>?)"), "\(byTarget)")
+        // A target (resolved to its id by the reader, or by a subquery when not) walks (target_id, id).
+        let byTarget = try plan(HistoryQuery(target: "t1", scope: .channel, to: .ready, since: 5, until: 10_000_000_000_000_000, afterID: 10), targetIDs: [2])
+        #expect(byTarget.contains("USING INDEX events_by_target (target_id=? AND rowid>?)"), "\(byTarget)")
         #expect(!byTarget.contains("TEMP B-TREE"))
-        let bySubchannel = try plan(HistoryQuery(subchannel: 3, since: 5, afterID: 10))
-        #expect(bySubchannel.contains("USING INDEX events_by_subchannel (subchannel=? AND rowid>?)"), "\(bySubchannel)")
+        let byTargetName = try plan(HistoryQuery(target: "t1", afterID: 10))
+        #expect(byTargetName.contains("USING INDEX events_by_target (target_id=? AND rowid>?)"), "\(byTargetName)")
+        #expect(!byTargetName.contains("TEMP B-TREE"))
+        // A subchannel alone goes through its target (history_subchannels): the same index range, no sort...
+        let bySubchannel = try plan(HistoryQuery(subchannel: 3, since: 5, afterID: 10), targetIDs: [4])
+        #expect(bySubchannel.contains("USING INDEX events_by_target (target_id=? AND rowid>?)"), "\(bySubchannel)")
         #expect(!bySubchannel.contains("TEMP B-TREE"))
+        // ...and when the id belonged to several targets (across restarts), their ranges plus a sort.
+        let bySharedSubchannel = try plan(HistoryQuery(subchannel: 3, afterID: 10), targetIDs: [4, 9])
+        #expect(bySharedSubchannel.contains("USING INDEX events_by_target (target_id=? AND rowid>?)"), "\(bySharedSubchannel)")
         let unfiltered = try plan(HistoryQuery(afterID: 10))
         #expect(unfiltered.contains("USING INTEGER PRIMARY KEY (rowid>?)"), "\(unfiltered)")
         let byTime = try plan(HistoryQuery(since: 5, until: 10, afterID: 3))
@@ -158,7 +166,7 @@ import Testing
         try bound.bind(5, at: 1)
         #expect(try bound.step())
         #expect(bound.string(at: 3).contains("USING COVERING INDEX event_batches_by_max_ts (max_ts>?)"), "\(bound.string(at: 3))")
-        print("plans:\n  target: \(byTarget)\n  subchannel: \(bySubchannel)\n  unfiltered: \(unfiltered)\n  time only: \(byTime)")
+        print("plans:\n  target: \(byTarget)\n  subchannel: \(bySubchannel)\n  shared subchannel: \(bySharedSubchannel)\n  unfiltered: \(unfiltered)\n  time only: \(byTime)")
     }
 
     @Test func availabilityCountsReadyTimeFromTheStateBeforeTheWindow() throws {
