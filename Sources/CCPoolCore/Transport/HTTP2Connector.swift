@@ -63,7 +63,15 @@ public struct HTTP2Connector: SubchannelConnector {
         let future: EventLoopFuture<any Channel>
         switch address {
         case .hostPort(let host, let port):
-            future = bootstrap.connect(host: host, port: port)
+            // An IP literal (what the ipv4:, ipv6: and dns: resolvers hand over) is dialled directly:
+            // connect(host:port:) would run getaddrinfo on a dispatch thread and a happy-eyeballs
+            // state machine with its timers for every connection, most of a start-up's CPU beside
+            // the handshakes themselves at thousands of subchannels.
+            if let socketAddress = try? SocketAddress(ipAddress: host, port: port) {
+                future = bootstrap.connect(to: socketAddress)
+            } else {
+                future = bootstrap.connect(host: host, port: port)
+            }
         case .unix(let path):
             future = bootstrap.connect(unixDomainSocketPath: path)
         }
