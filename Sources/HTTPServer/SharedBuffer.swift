@@ -26,6 +26,23 @@ public final class SharedBuffer: Sendable {
         if bytes.isEmpty { base = buffer.baseAddress! } else { base = storage.baseAddress! }
     }
 
+    /// Copies `parts`, one after the other, into one new stable allocation.
+    public init(concatenating parts: [[UInt8]]) {
+        let total = parts.reduce(0) { $0 + $1.count }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(total, 1), alignment: 16)
+        var offset = 0
+        for part in parts {
+            part.withUnsafeBytes { bytes in
+                if let from = bytes.baseAddress, !bytes.isEmpty {
+                    (buffer.baseAddress! + offset).copyMemory(from: from, byteCount: bytes.count)
+                }
+            }
+            offset += part.count
+        }
+        storage = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<total])
+        base = buffer.baseAddress!
+    }
+
     /// The start of the allocation (valid while `self` is alive).
     nonisolated(unsafe) let base: UnsafeMutableRawPointer
 

@@ -36,8 +36,17 @@ public struct MetricsRenderer: Sendable {
     static let states = ConnectivityState.allCases
     static let healthStatuses = HealthStatus.allCases
 
-    /// Writes every family.
+    /// Writes every family: the target families, then the process-wide ones.
     public static func write(_ snapshot: MetricsSnapshot, into w: inout ExpositionWriter) {
+        writeTargetFamilies(snapshot, into: &w)
+        writeProcessFamilies(snapshot, into: &w)
+    }
+
+    /// The families that describe targets, channels and subchannels, in the table's order up to and including
+    /// `ccpool_targets`: all but a few dozen lines of a large pool's exposition, and a function of the
+    /// snapshot's targets (and `subchannelSeries`) only, so the bytes can be kept while the pool is unchanged
+    /// (``TargetFamiliesCache``).
+    public static func writeTargetFamilies(_ snapshot: MetricsSnapshot, into w: inout ExpositionWriter) {
         let targets = snapshot.targets
 
         w.family("ccpool_channel_state", .gauge, help: "1 for the channel's current state, 0 for the others.")
@@ -156,7 +165,12 @@ public struct MetricsRenderer: Sendable {
 
         w.family("ccpool_targets", .gauge, help: "Targets owned by this process.")
         w.sample("ccpool_targets", UInt64(targets.count))
+    }
 
+    /// The process-wide families after the target families (history, config reloads, HTTP, shard, build,
+    /// process) and the end of the exposition (OpenMetrics' `# EOF`). Ignores the snapshot's targets.
+    public static func writeProcessFamilies(_ snapshot: MetricsSnapshot, into w: inout ExpositionWriter) {
+        var boundLabels = BoundLabelCache()
         w.family("ccpool_history_events_written_total", .counter, help: "History rows committed.")
         w.sample("ccpool_history_events_written_total", snapshot.history.eventsWritten)
         w.family("ccpool_history_queue_depth", .gauge, help: "History events accepted but not yet committed.")

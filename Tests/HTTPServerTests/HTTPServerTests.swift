@@ -320,4 +320,9 @@ import Glibc
         #expect(bytes(SharedBuffer(copying: "abc".utf8.reversed())) == Array("cba".utf8))
         #expect(SharedBuffer(copying: [UInt8]()).count == 0)
     }
+
+    @Test func concatenatesParts() {
+        #expect(bytes(SharedBuffer(concatenating: [Array("head ".utf8), [], Array("tail\n".utf8)])) == Array("head tail\n".utf8))
+        #expect(SharedBuffer(concatenating: []).count == 0)
+    }
 }

@@ -226,3 +226,71 @@ import Testing
         return Array(output[0..<Int(stream.total_out)])
     }
 }
+
+@Suite struct TargetFamiliesCacheTests {
+    @Test func theTwoPartsAreTheWholeExposition() {
+        for format in ExpositionFormat.allCases {
+            var w = ExpositionWriter(format: format)
+            MetricsRenderer.writeTargetFamilies(Fixtures.small, into: &w)
+            MetricsRenderer.writeProcessFamilies(Fixtures.small, into: &w)
+            #expect(w.bytes == MetricsRenderer.render(Fixtures.small, format: format))
+        }
+    }
+
+    @Test func targetFamiliesRenderOncePerVersionAndTheTailEveryTime() {
+        let cache = TargetFamiliesCache()
+        var asked: [Bool] = []
+        func render(_ version: UInt64, _ snapshot: MetricsSnapshot, _ format: ExpositionFormat = .prometheusText)
+            -> [UInt8]
+        {
+            let (targets, rest) = cache.render(version: version, format: format) { withTargets in
+                asked.append(withTargets)
+                var s = snapshot
+                if !withTargets { s.targets = [] }
+                return s
+            }
+            return targets + rest
+        }
+        let first = render(7, Fixtures.small)
+        #expect(first == MetricsRenderer.render(Fixtures.small, format: .prometheusText))
+        #expect(cache.renderCount == 1)
+        // Same pool version, new process-wide numbers: the tail is fresh, the targets are not rendered again.
+        var later = Fixtures.small
+        later.history.eventsWritten += 5
+        later.configReloads += 1
+        #expect(render(7, later) == MetricsRenderer.render(later, format: .prometheusText))
+        #expect(cache.renderCount == 1)
+        #expect(asked == [true, false])
+        // OpenMetrics is kept apart; a new pool version renders the targets again.
+        #expect(render(7, later, .openMetrics) == MetricsRenderer.render(later, format: .openMetrics))
+        #expect(cache.renderCount == 2)
+        var changed = later
+        changed.targets.removeLast()
+        #expect(render(8, changed) == MetricsRenderer.render(changed, format: .prometheusText))
+        #expect(cache.renderCount == 3)
+        #expect(asked == [true, false, true, true])
+    }
+
+    @Test func gzipBodiesAreOneMemberOfTheWholeExposition() throws {
+        let prefixText = Array(String(repeating: "ccpool_subchannel_state{target=\"a\"} 1\n", count: 500).utf8)
+        let tailText = Array("process_open_fds 12\n".utf8)
+        let prefix = try Gzip.compressPrefix(prefixText)
+        let body = try Gzip.compress(tailText, after: prefix)
+        #expect(body.prefix(2) == [0x1f, 0x8b])
+        #expect(try RenderCacheTests().inflate(body) == prefixText + tailText)
+        #expect(try RenderCacheTests().inflate(try Gzip.compress([], after: try Gzip.compressPrefix([]))) == [])
+
+        let cache = TargetFamiliesCache()
+        var later = Fixtures.small
+        for round in 0..<2 {
+            later.history.eventsWritten += UInt64(round)
+            let zipped = try cache.renderGzip(version: 3, format: .openMetrics) { withTargets in
+                var s = later
+                if !withTargets { s.targets = [] }
+                return s
+            }
+            #expect(try RenderCacheTests().inflate(zipped) == MetricsRenderer.render(later, format: .openMetrics))
+        }
+        #expect(cache.renderCount == 1)
+    }
+}
