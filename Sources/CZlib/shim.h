@@ -8,6 +8,12 @@ static inline int ccpool_deflate_init_gzip(z_stream *stream, int level) {
     return deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
 }
 
+/// `deflateInit2` for a raw deflate stream (no header or trailer; windowBits -15), for gzip bodies spliced
+/// from a compressed prefix and a tail.
+static inline int ccpool_deflate_init_raw(z_stream *stream, int level) {
+    return deflateInit2(stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+}
+
 /// `inflateInit2` for gzip, used by tests to read back what they wrote.
 static inline int ccpool_inflate_init_gzip(z_stream *stream) {
     return inflateInit2(stream, 15 + 16);

@@ -9,17 +9,38 @@ public final class SharedBuffer: Sendable {
     // Written only in init; read-only afterwards (hence Sendable without a lock).
     nonisolated(unsafe) private let storage: UnsafeMutableRawBufferPointer
 
-    /// Copies `bytes` once into a new stable allocation.
+    /// Copies `bytes` once into a new stable allocation: one `memcpy` when the collection has contiguous
+    /// storage (an `Array`, a `ContiguousArray`, a buffer), element by element otherwise. (This generic
+    /// init is not specialized for its callers in other modules, so the element-wise path costs several
+    /// witness calls per byte: seconds for a 30 MB `/metrics` body.)
     public init<Bytes: Collection>(copying bytes: Bytes) where Bytes.Element == UInt8 {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(bytes.count, 1), alignment: 16)
-        // One memcpy for contiguous bytes (every caller's case): the generic element-by-element copy
-        // is not specialised across modules and cost seconds per scrape for a 4 MB /metrics body.
-        let copied = bytes.withContiguousStorageIfAvailable { source in
-            if let from = source.baseAddress { buffer.baseAddress!.copyMemory(from: from, byteCount: source.count) }
+        let copied: Bool? = bytes.withContiguousStorageIfAvailable { source in
+            if let from = source.baseAddress, !source.isEmpty {
+                buffer.baseAddress!.copyMemory(from: from, byteCount: source.count)
+            }
+            return true
         }
         if copied == nil { _ = buffer.initializeMemory(as: UInt8.self, from: bytes) }
         storage = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes.count])
         if bytes.isEmpty { base = buffer.baseAddress! } else { base = storage.baseAddress! }
+    }
+
+    /// Copies `parts`, one after the other, into one new stable allocation.
+    public init(concatenating parts: [[UInt8]]) {
+        let total = parts.reduce(0) { $0 + $1.count }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(total, 1), alignment: 16)
+        var offset = 0
+        for part in parts {
+            part.withUnsafeBytes { bytes in
+                if let from = bytes.baseAddress, !bytes.isEmpty {
+                    (buffer.baseAddress! + offset).copyMemory(from: from, byteCount: bytes.count)
+                }
+            }
+            offset += part.count
+        }
+        storage = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<total])
+        base = buffer.baseAddress!
     }
 
     /// The start of the allocation (valid while `self` is alive).

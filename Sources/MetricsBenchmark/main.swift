@@ -44,10 +44,11 @@ for (label, targets) in [("10k", 205), ("100k", 2041)] {
     measure("gzip level 1 \(label)", iterations: iterations) {
         (try? Gzip.compress(text, level: 1).count) ?? 0
     }
-    let cache = MetricsRenderCache()
-    _ = cache.body(version: 1, format: .prometheusText, gzip: false) { snapshot }
-    measure("cache hit \(label)", iterations: iterations) {
-        cache.body(version: 1, format: .prometheusText, gzip: false) { snapshot }.bytes.count
+    let cache = TargetFamiliesCache()
+    _ = cache.render(version: 1, format: .prometheusText) { _ in snapshot }
+    measure("unchanged pool: kept target families + fresh tail \(label)", iterations: iterations) {
+        let (targets, rest) = cache.render(version: 1, format: .prometheusText) { _ in snapshot }
+        return targets.count + rest.count
     }
 }
 

@@ -26,7 +26,74 @@ public enum Gzip {
             }
         }
         guard rc == Z_STREAM_END else { throw Failure(code: rc) }
-        output.removeSubrange(Int(stream.total_out)...)
-        return output
+        // A copy of the used part: trimming in place would keep deflateBound's capacity (the input's size).
+        return Array(output[0..<Int(stream.total_out)])
+    }
+
+    /// A compressed prefix of a gzip body, kept so that bodies sharing it compress only their tail
+    /// (``compress(_:after:level:)``): raw deflate blocks, none of them final, ending byte-aligned after a
+    /// full flush (no back-reference crosses into the tail), with the CRC-32 and length of the input.
+    public struct Prefix: Sendable {
+        public let deflated: [UInt8]
+        public let crc: UInt
+        public let count: Int
+    }
+
+    /// Compresses `input` as the prefix of gzip bodies.
+    public static func compressPrefix(_ input: [UInt8], level: Int32 = 1) throws(Failure) -> Prefix {
+        let deflated = try deflateRaw(input, level: level, flush: Z_FULL_FLUSH)
+        return Prefix(deflated: deflated, crc: crc(input), count: input.count)
+    }
+
+    /// One gzip member (RFC 1952) whose data is `prefix` followed by `tail`: the header, the prefix's blocks as
+    /// they are, `tail` deflated with the final block, and the trailer (CRC-32 and length of the whole).
+    public static func compress(_ tail: [UInt8], after prefix: Prefix, level: Int32 = 1) throws(Failure) -> [UInt8] {
+        let deflatedTail = try deflateRaw(tail, level: level, flush: Z_FINISH)
+        let crc = crc32_combine(prefix.crc, Self.crc(tail), tail.count)
+        let size = UInt32(truncatingIfNeeded: prefix.count + tail.count)
+        var out: [UInt8] = []
+        out.reserveCapacity(10 + prefix.deflated.count + deflatedTail.count + 8)
+        out += [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]  // magic, deflate, no flags, no mtime, Unix
+        out += prefix.deflated
+        out += deflatedTail
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: UInt32(truncatingIfNeeded: crc) >> shift)) }
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: size >> shift)) }
+        return out
+    }
+
+    private static func crc(_ bytes: [UInt8]) -> UInt {
+        bytes.withUnsafeBufferPointer { buffer in
+            var crc = crc32(0, nil, 0)
+            var start = 0
+            while start < buffer.count {  // crc32 takes a 32-bit length
+                let chunk = min(buffer.count - start, 1 << 30)
+                crc = crc32(crc, buffer.baseAddress! + start, uInt(chunk))
+                start += chunk
+            }
+            return crc
+        }
+    }
+
+    /// Raw deflate of `input` ending with `flush` (`Z_FULL_FLUSH`: open and byte-aligned; `Z_FINISH`: final).
+    private static func deflateRaw(_ input: [UInt8], level: Int32, flush: Int32) throws(Failure) -> [UInt8] {
+        var stream = z_stream()
+        var rc = ccpool_deflate_init_raw(&stream, level)
+        guard rc == Z_OK else { throw Failure(code: rc) }
+        defer { deflateEnd(&stream) }
+        // deflateBound covers Z_FINISH; a full flush adds at most a few bytes (an empty stored block).
+        let bound = Int(deflateBound(&stream, uLong(input.count))) + 16
+        var output = [UInt8](repeating: 0, count: bound)
+        rc = input.withUnsafeBytes { inBytes in
+            output.withUnsafeMutableBytes { outBytes in
+                stream.next_in = UnsafeMutablePointer(mutating: inBytes.bindMemory(to: Bytef.self).baseAddress)
+                stream.avail_in = uInt(inBytes.count)
+                stream.next_out = outBytes.bindMemory(to: Bytef.self).baseAddress
+                stream.avail_out = uInt(outBytes.count)
+                return deflate(&stream, flush)
+            }
+        }
+        let done = flush == Z_FINISH ? rc == Z_STREAM_END : (rc == Z_OK && stream.avail_in == 0 && stream.avail_out > 0)
+        guard done else { throw Failure(code: rc) }
+        return Array(output[0..<Int(stream.total_out)])
     }
 }

@@ -8,7 +8,7 @@
 /// (the default) every render starts from nothing.
 ///
 /// Owns a reusable `ExpositionWriter` per format: after the first render the buffer keeps its capacity. Not
-/// thread-safe: one renderer per thread, or behind a lock (as `MetricsRenderCache` does).
+/// thread-safe: one renderer per thread, or behind a lock (as `TargetFamiliesCache` does).
 public struct MetricsRenderer: Sendable {
     private var text = ExpositionWriter(format: .prometheusText)
     private var openMetrics = ExpositionWriter(format: .openMetrics)
@@ -57,6 +57,24 @@ public struct MetricsRenderer: Sendable {
     /// Writes every family; `cache`, when not nil, supplies unchanged targets' fragments and keeps this
     /// render's for the next.
     static func write(_ snapshot: MetricsSnapshot, into w: inout ExpositionWriter, reusing cache: inout TargetFragments?) {
+        writeTargetFamilies(snapshot, into: &w, reusing: &cache)
+        writeProcessFamilies(snapshot, into: &w)
+    }
+
+    /// The families that describe targets, channels and subchannels, in the table's order up to and including
+    /// `ccpool_targets`: all but a few dozen lines of a large pool's exposition, and a function of the
+    /// snapshot's targets (and `subchannelSeries`) only, so the bytes can be kept while the pool is unchanged
+    /// (``TargetFamiliesCache``).
+    public static func writeTargetFamilies(_ snapshot: MetricsSnapshot, into w: inout ExpositionWriter) {
+        var none: TargetFragments?
+        writeTargetFamilies(snapshot, into: &w, reusing: &none)
+    }
+
+    /// The target families, with `cache` (when not nil) supplying unchanged targets' fragments and keeping
+    /// this render's for the next.
+    static func writeTargetFamilies(
+        _ snapshot: MetricsSnapshot, into w: inout ExpositionWriter, reusing cache: inout TargetFragments?
+    ) {
         let targets = snapshot.targets
         let fragments = cache.map { $0.fragments(for: snapshot, format: w.format) }
             ?? TargetFragments.render(targets, format: w.format, subchannelSeries: snapshot.subchannelSeries)
@@ -79,9 +97,14 @@ public struct MetricsRenderer: Sendable {
             }
         }
 
-        var boundLabels = BoundLabelCache()
         w.family("ccpool_targets", .gauge, help: "Targets owned by this process.")
         w.sample("ccpool_targets", UInt64(targets.count))
+    }
+
+    /// The process-wide families after the target families (history, config reloads, HTTP, shard, build,
+    /// process) and the end of the exposition (OpenMetrics' `# EOF`). Ignores the snapshot's targets.
+    public static func writeProcessFamilies(_ snapshot: MetricsSnapshot, into w: inout ExpositionWriter) {
+        var boundLabels = BoundLabelCache()
 
         w.family("ccpool_history_events_written_total", .counter, help: "History rows committed.")
         w.sample("ccpool_history_events_written_total", snapshot.history.eventsWritten)

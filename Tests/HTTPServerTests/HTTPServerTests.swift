@@ -309,3 +309,20 @@ import Glibc
         #expect(throws: (any Error).self) { try RawHTTPClient(host: "127.0.0.1", port: server.port) }
     }
 }
+
+@Suite struct SharedBufferTests {
+    func bytes(_ buffer: SharedBuffer) -> [UInt8] { buffer.withUnsafeBytes { Array($0) } }
+
+    @Test func copiesContiguousAndOtherCollections() {
+        let array = Array("0123456789".utf8)
+        #expect(bytes(SharedBuffer(copying: array)) == array)
+        #expect(bytes(SharedBuffer(copying: array[2..<5])) == Array("234".utf8))
+        #expect(bytes(SharedBuffer(copying: "abc".utf8.reversed())) == Array("cba".utf8))
+        #expect(SharedBuffer(copying: [UInt8]()).count == 0)
+    }
+
+    @Test func concatenatesParts() {
+        #expect(bytes(SharedBuffer(concatenating: [Array("head ".utf8), [], Array("tail\n".utf8)])) == Array("head tail\n".utf8))
+        #expect(SharedBuffer(concatenating: []).count == 0)
+    }
+}

@@ -3,26 +3,14 @@ import MetricsExposition
 import Synchronization
 import Testing
 
-/// `/metrics` served end to end: negotiation, gzip, HEAD, and the zero-copy path for cached bodies.
+/// `/metrics` served end to end: negotiation, gzip, HEAD, and the target families kept per pool version.
 ///
-/// The handler here is the reference wiring for the service (which owns the pool and its version counter):
-/// the cache keeps a `SharedBuffer` per (version, format, encoding), and every scrape of an unchanged pool
-/// hands the same buffer to libmicrohttpd without rendering or copying.
+/// The handler here is the service's wiring (`MetricsEndpoint`) over a synthetic pool: the target families
+/// come from a `TargetFamiliesCache` (rendered once per version and format), the process-wide tail is
+/// rendered per scrape.
 @Suite struct MetricsEndpointTests {
-    /// What the cache keeps for one rendered body.
-    final class CachedBody: Sendable {
-        let buffer: SharedBuffer
-        let contentType: String
-        let contentEncoding: String?
-        init(_ rendered: RenderedMetrics) {
-            buffer = SharedBuffer(copying: rendered.bytes)
-            contentType = rendered.contentType
-            contentEncoding = rendered.contentEncoding
-        }
-    }
-
     final class Fixture: Sendable {
-        let cache = MetricsRenderCache<CachedBody> { CachedBody($0) }
+        let cache = TargetFamiliesCache()
         let version = Atomic<UInt64>(1)
 
         func snapshot(_ version: UInt64) -> MetricsSnapshot {
@@ -35,10 +23,13 @@ import Testing
                 let format = ExpositionFormat.negotiate(accept: request.headers["Accept"])
                 let gzip = acceptsGzip(request.headers["Accept-Encoding"])
                 let version = self.version.load(ordering: .relaxed)
-                let body = self.cache.body(version: version, format: format, gzip: gzip) { self.snapshot(version) }
-                var headers: HTTPHeaders = ["Content-Type": body.contentType, "Vary": "Accept, Accept-Encoding"]
-                if let encoding = body.contentEncoding { headers.add("Content-Encoding", encoding) }
-                return HTTPResponse(status: 200, headers: headers, shared: body.buffer)
+                var headers: HTTPHeaders = ["Content-Type": format.contentType, "Vary": "Accept, Accept-Encoding"]
+                if gzip, let zipped = try? self.cache.renderGzip(version: version, format: format, snapshot: { _ in self.snapshot(version) }) {
+                    headers.add("Content-Encoding", "gzip")
+                    return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(copying: zipped))
+                }
+                let (targets, rest) = self.cache.render(version: version, format: format) { _ in self.snapshot(version) }
+                return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(concatenating: [targets, rest]))
             }
             return router
         }
@@ -76,10 +67,11 @@ import Testing
         #expect(zipped.header("Content-Encoding") == "gzip")
         #expect(zipped.body.prefix(2) == [0x1f, 0x8b])
         #expect(zipped.body.count < text.body.count)
+        #expect(fixture.cache.renderCount == 2)  // the kept text, compressed once
 
         fixture.version.store(2, ordering: .relaxed)
         let changed = try RawHTTPClient.request("GET", "/metrics", port: server.port)
         #expect(changed.body == MetricsRenderer.render(fixture.snapshot(2), format: .prometheusText))
-        #expect(fixture.cache.renderCount == 4)
+        #expect(fixture.cache.renderCount == 3)
     }
 }

@@ -190,76 +190,14 @@ import Testing
     }
 }
 
-@Suite struct RenderCacheTests {
-    @Test func unchangedVersionReusesTheSameBytes() {
-        let cache = MetricsRenderCache()
-        var built = 0
-        let snapshot = { () -> MetricsSnapshot in
-            built += 1
-            return Fixtures.small
-        }
-        let first = cache.body(version: 7, format: .prometheusText, gzip: false, snapshot: snapshot)
-        let second = cache.body(version: 7, format: .prometheusText, gzip: false, snapshot: snapshot)
-        #expect(first === second)
-        #expect(cache.renderCount == 1)
-        #expect(built == 1)
-        let om = cache.body(version: 7, format: .openMetrics, gzip: false, snapshot: snapshot)
-        #expect(om !== first)
-        #expect(om.contentType == ExpositionFormat.openMetrics.contentType)
-        #expect(cache.renderCount == 2)
-        var changed = Fixtures.small
-        changed.version = 8
-        changed.history.eventsWritten += 1
-        let third = cache.body(version: 8, format: .prometheusText, gzip: false) { changed }
-        #expect(third !== first)
-        #expect(third.bytes != first.bytes)
-        #expect(cache.renderCount == 3)
-        #expect(cache.body(version: 8, format: .prometheusText, gzip: false) { changed } === third)
-    }
-
-    @Test("a scrape that arrived before the latest render takes it; one that arrived after renders anew")
-    func scrapesQueuedBehindARenderShareIt() {
-        let cache = MetricsRenderCache()
-        var v1 = Fixtures.small
-        v1.version = 1
-        var v2 = Fixtures.small
-        v2.version = 2
-        v2.history.eventsWritten += 1
-        let queuedSince = ContinuousClock.now
-        let rendered = cache.body(version: 1, format: .prometheusText, gzip: false) { v1 }
-        #expect(cache.renderCount == 1)
-        // The state moved on (version 2), but this scrape was waiting since before that render's snapshot.
-        let shared = cache.body(version: 2, format: .prometheusText, gzip: false, arrived: queuedSince) { v2 }
-        #expect(shared === rendered)
-        #expect(cache.renderCount == 1)
-        // Another format is not shared: it renders once for itself.
-        let om = cache.body(version: 2, format: .openMetrics, gzip: false, arrived: queuedSince) { v2 }
-        #expect(om !== rendered)
-        #expect(cache.renderCount == 2)
-        // A scrape arriving now must see version 2.
-        let fresh = cache.body(version: 2, format: .prometheusText, gzip: false) { v2 }
-        #expect(fresh !== rendered)
-        #expect(fresh.version == 2)
-        #expect(cache.renderCount == 3)
-    }
-
-    @Test func gzipBodiesInflateToTheText() throws {
-        let cache = MetricsRenderCache()
-        let plain = cache.body(version: 1, format: .prometheusText, gzip: false) { Fixtures.small }
-        let zipped = cache.body(version: 1, format: .prometheusText, gzip: true) { Fixtures.small }
-        #expect(zipped.contentEncoding == "gzip")
-        #expect(plain.contentEncoding == nil)
-        #expect(zipped.bytes.count < plain.bytes.count)
-        #expect(zipped.bytes.prefix(2) == [0x1f, 0x8b])
-        #expect(try inflate(zipped.bytes) == plain.bytes)
-    }
-
-    @Test func customBodyIsBuiltOncePerRender() {
-        final class Box: Sendable { let bytes: [UInt8]; init(_ b: [UInt8]) { bytes = b } }
-        let cache = MetricsRenderCache<Box> { Box($0.bytes) }
-        let a = cache.body(version: 1, format: .prometheusText, gzip: false) { Fixtures.small }
-        let b = cache.body(version: 1, format: .prometheusText, gzip: false) { Fixtures.small }
-        #expect(a === b)
+/// Gzip round trips.
+@Suite struct GzipTests {
+    @Test func gzipInflatesToTheText() throws {
+        let plain = MetricsRenderer.render(Fixtures.small, format: .prometheusText)
+        let zipped = try Gzip.compress(plain, level: 1)
+        #expect(zipped.count < plain.count)
+        #expect(zipped.prefix(2) == [0x1f, 0x8b])
+        #expect(try inflate(zipped) == plain)
     }
 
     func inflate(_ input: [UInt8]) throws -> [UInt8] {
@@ -278,6 +216,92 @@ import Testing
         }
         #expect(rc == Z_STREAM_END)
         return Array(output[0..<Int(stream.total_out)])
+    }
+}
+
+@Suite struct TargetFamiliesCacheTests {
+    @Test func theTwoPartsAreTheWholeExposition() {
+        for format in ExpositionFormat.allCases {
+            var w = ExpositionWriter(format: format)
+            MetricsRenderer.writeTargetFamilies(Fixtures.small, into: &w)
+            MetricsRenderer.writeProcessFamilies(Fixtures.small, into: &w)
+            #expect(w.bytes == MetricsRenderer.render(Fixtures.small, format: format))
+        }
+    }
+
+    @Test func targetFamiliesRenderOncePerVersionAndTheTailEveryTime() {
+        let cache = TargetFamiliesCache()
+        var asked: [Bool] = []
+        func render(_ version: UInt64, _ snapshot: MetricsSnapshot, _ format: ExpositionFormat = .prometheusText)
+            -> [UInt8]
+        {
+            let (targets, rest) = cache.render(version: version, format: format) { withTargets in
+                asked.append(withTargets)
+                var s = snapshot
+                if !withTargets { s.targets = [] }
+                return s
+            }
+            return targets + rest
+        }
+        let first = render(7, Fixtures.small)
+        #expect(first == MetricsRenderer.render(Fixtures.small, format: .prometheusText))
+        #expect(cache.renderCount == 1)
+        // Same pool version, new process-wide numbers: the tail is fresh, the targets are not rendered again.
+        var later = Fixtures.small
+        later.history.eventsWritten += 5
+        later.configReloads += 1
+        #expect(render(7, later) == MetricsRenderer.render(later, format: .prometheusText))
+        #expect(cache.renderCount == 1)
+        #expect(asked == [true, false])
+        // OpenMetrics is kept apart; a new pool version renders the targets again.
+        #expect(render(7, later, .openMetrics) == MetricsRenderer.render(later, format: .openMetrics))
+        #expect(cache.renderCount == 2)
+        var changed = later
+        changed.targets.removeLast()
+        #expect(render(8, changed) == MetricsRenderer.render(changed, format: .prometheusText))
+        #expect(cache.renderCount == 3)
+        #expect(asked == [true, false, true, true])
+    }
+
+    @Test("a scrape that arrived before the latest render takes it; one that arrived after renders anew")
+    func scrapesQueuedBehindARenderShareIt() {
+        let cache = TargetFamiliesCache()
+        var changed = Fixtures.small
+        changed.targets.removeLast()
+        let queuedSince = ContinuousClock.now
+        let (rendered, _) = cache.render(version: 1, format: .prometheusText) { _ in Fixtures.small }
+        #expect(cache.renderCount == 1)
+        // The pool moved on (version 2), but this scrape waited since before that render's snapshot.
+        let (shared, _) = cache.render(version: 2, format: .prometheusText, arrived: queuedSince) { _ in changed }
+        #expect(shared == rendered)
+        #expect(cache.renderCount == 1)
+        // A scrape arriving now must see version 2.
+        let (fresh, rest) = cache.render(version: 2, format: .prometheusText) { _ in changed }
+        #expect(fresh + rest == MetricsRenderer.render(changed, format: .prometheusText))
+        #expect(cache.renderCount == 2)
+    }
+
+    @Test func gzipBodiesAreOneMemberOfTheWholeExposition() throws {
+        let prefixText = Array(String(repeating: "ccpool_subchannel_state{target=\"a\"} 1\n", count: 500).utf8)
+        let tailText = Array("process_open_fds 12\n".utf8)
+        let prefix = try Gzip.compressPrefix(prefixText)
+        let body = try Gzip.compress(tailText, after: prefix)
+        #expect(body.prefix(2) == [0x1f, 0x8b])
+        #expect(try GzipTests().inflate(body) == prefixText + tailText)
+        #expect(try GzipTests().inflate(try Gzip.compress([], after: try Gzip.compressPrefix([]))) == [])
+
+        let cache = TargetFamiliesCache()
+        var later = Fixtures.small
+        for round in 0..<2 {
+            later.history.eventsWritten += UInt64(round)
+            let zipped = try cache.renderGzip(version: 3, format: .openMetrics) { withTargets in
+                var s = later
+                if !withTargets { s.targets = [] }
+                return s
+            }
+            #expect(try GzipTests().inflate(zipped) == MetricsRenderer.render(later, format: .openMetrics))
+        }
+        #expect(cache.renderCount == 1)
     }
 }
 

@@ -16,6 +16,13 @@ import Darwin
 public struct HTTP2Connector: SubchannelConnector {
     private let tls: TLSClientContext?
 
+    /// Receive buffers start small and grow with what the connection actually reads. A pooled connection
+    /// mostly reads a few control frames (SETTINGS, PING, GOAWAY, health responses), and every channel
+    /// keeps its last receive buffer for reuse: NIO's default first buffer, 2 KiB, was 2–4 KiB of the
+    /// ~30 KiB each idle connection holds (the adaptive allocator doubles a buffer a read fills, so a
+    /// busy connection still reaches 64 KiB reads).
+    static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536)
+
     /// - Parameter tls: TLS for every connection of this connector, or nil for plaintext.
     public init(tls: TLSClientContext? = nil) {
         self.tls = tls
@@ -36,6 +43,7 @@ public struct HTTP2Connector: SubchannelConnector {
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.recvAllocator, value: Self.receiveBuffers)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
@@ -55,7 +63,15 @@ public struct HTTP2Connector: SubchannelConnector {
         let future: EventLoopFuture<any Channel>
         switch address {
         case .hostPort(let host, let port):
-            future = bootstrap.connect(host: host, port: port)
+            // An IP literal (what the ipv4:, ipv6: and dns: resolvers hand over) is dialled directly:
+            // connect(host:port:) would run getaddrinfo on a dispatch thread and a happy-eyeballs
+            // state machine with its timers for every connection, most of a start-up's CPU beside
+            // the handshakes themselves at thousands of subchannels.
+            if let socketAddress = try? SocketAddress(ipAddress: host, port: port) {
+                future = bootstrap.connect(to: socketAddress)
+            } else {
+                future = bootstrap.connect(host: host, port: port)
+            }
         case .unix(let path):
             future = bootstrap.connect(unixDomainSocketPath: path)
         }

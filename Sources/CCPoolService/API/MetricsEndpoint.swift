@@ -2,58 +2,39 @@ import Foundation
 import HTTPServer
 import MetricsExposition
 
-/// `GET /metrics`: renders the pool's snapshot once per state version and serves the same bytes
-/// (zero-copy) until the state changes.
-///
-/// The version folds in everything the families show except the HTTP request counters and the
-/// process metrics, which would change on every scrape; those refresh with the next state change
-/// or, at the latest, after a second.
+/// `GET /metrics`: the target families (all but a few dozen lines on a large pool) are rendered, and
+/// compressed for gzip, once per pool version and kept; the process-wide families after them (history,
+/// HTTP requests, process metrics) are rendered fresh for every scrape. A scrape of an unchanged pool costs
+/// those few lines and one copy of the kept bytes, however many targets there are. (The whole body used to be
+/// cached by a version that folded in the clock, so that every scrape more than a second after the last one
+/// re-rendered, and re-compressed, megabytes.)
 struct MetricsEndpoint: Sendable {
-    final class Body: Sendable {
-        let buffer: SharedBuffer
-        let contentType: String
-        let contentEncoding: String?
-
-        init(_ rendered: RenderedMetrics) {
-            buffer = SharedBuffer(copying: rendered.bytes)
-            contentType = rendered.contentType
-            contentEncoding = rendered.contentEncoding
-        }
-    }
-
     let runtime: ServiceRuntime
-    let cache = MetricsRenderCache<Body> { Body($0) }
+    let targetFamilies = TargetFamiliesCache()
 
     func respond(_ request: HTTPRequest) -> HTTPResponse {
         let format = ExpositionFormat.negotiate(accept: request.headers["Accept"])
         let gzip = acceptsGzip(request.headers["Accept-Encoding"])
-        let version = currentVersion()
-        let body = cache.body(version: version, format: format, gzip: gzip) { snapshot(version: version) }
-        var headers: HTTPHeaders = ["Content-Type": body.contentType, "Vary": "Accept, Accept-Encoding"]
-        if let encoding = body.contentEncoding { headers.add("Content-Encoding", encoding) }
-        return HTTPResponse(status: 200, headers: headers, shared: body.buffer)
-    }
-
-    func currentVersion() -> UInt64 {
-        let history = runtime.history.snapshot
-        let (reloads, failures) = runtime.reloadCounters
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for value in [
-            runtime.pool.version, UInt64(history.written), UInt64(history.queueDepth), UInt64(history.writeErrors),
-            reloads, failures, UInt64(Date().timeIntervalSince1970),
-        ] {
-            hash = (hash ^ value) &* 0x0000_0100_0000_01b3
-            hash ^= hash >> 29
+        var headers: HTTPHeaders = ["Content-Type": format.contentType, "Vary": "Accept, Accept-Encoding"]
+        let version = runtime.pool.version
+        let snapshot = { (withTargets: Bool) in self.snapshot(version: version, withTargets: withTargets) }
+        // zlib fails only out of memory; the plain body is then still an answer.
+        if gzip, let zipped = try? targetFamilies.renderGzip(version: version, format: format, snapshot: snapshot) {
+            headers.add("Content-Encoding", "gzip")
+            return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(copying: zipped))
         }
-        return hash
+        let (targets, rest) = targetFamilies.render(version: version, format: format, snapshot: snapshot)
+        return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(concatenating: [targets, rest]))
     }
 
-    func snapshot(version: UInt64) -> MetricsSnapshot {
-        let pool = runtime.pool.snapshot()
+    /// Everything `/metrics` shows; `withTargets: false` leaves the targets out (the process-wide
+    /// families only), which spares copying every target's stats.
+    func snapshot(version: UInt64, withTargets: Bool = true) -> MetricsSnapshot {
+        let targets = withTargets ? MetricsSnapshotBuilder.targets(runtime.pool.snapshot()) : []
         let history = runtime.history.snapshot
         let (reloads, failures) = runtime.reloadCounters
         return MetricsSnapshot(
-            version: version, targets: MetricsSnapshotBuilder.targets(pool),
+            version: version, targets: targets,
             subchannelSeries: runtime.settings.metricsSubchannelSeries,
             history: HistoryMetrics(
                 eventsWritten: UInt64(max(0, history.written)), queueDepth: UInt64(max(0, history.queueDepth)),

@@ -83,6 +83,18 @@ public final class Pool: Sendable {
         try await upsertFuture(target).get()
     }
 
+    /// Upserts many targets at once: every one is handed to its shard before any is awaited, so
+    /// each loop starts its targets (and their connections) back to back instead of one hop per
+    /// target. Throws the first error after all have been applied; the others stay applied.
+    public func upsertAll(_ targets: [PoolTarget]) async throws {
+        let futures = targets.map { upsertFuture($0) }
+        var firstError: (any Error)?
+        for future in futures {
+            do { _ = try await future.get() } catch { firstError = firstError ?? error }
+        }
+        if let firstError { throw firstError }
+    }
+
     /// ``upsert(_:)`` for callers that may block but are neither on an event loop nor in Swift
     /// concurrency (HTTP threads): it waits on the shard's loop only.
     public func upsertBlocking(_ target: PoolTarget) throws -> UpsertResult {

@@ -147,7 +147,8 @@ public final class ServiceRuntime: Sendable {
                 adminTargets[name] = nil
             }
         }
-        for target in built { try await pool.upsert(target) }
+        // All at once: one awaited hop per target made the last of 5,000 targets start seconds late.
+        try await pool.upsertAll(built)
         state.withLock { state in
             state.configTargets = configTargets
             state.adminTargets = adminTargets
