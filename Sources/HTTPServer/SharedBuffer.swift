@@ -27,7 +27,7 @@ public final class SharedBuffer: Sendable {
     }
 
     /// Copies `parts`, one after the other, into one new stable allocation.
-    public init(concatenating parts: [[UInt8]]) {
+    public init(concatenating parts: [ArraySlice<UInt8>]) {
         let total = parts.reduce(0) { $0 + $1.count }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(total, 1), alignment: 16)
         var offset = 0

@@ -48,7 +48,7 @@ for (label, targets) in [("10k", 205), ("100k", 2041)] {
     _ = cache.render(version: 1, format: .prometheusText) { _ in snapshot }
     measure("unchanged pool: kept target families + fresh tail \(label)", iterations: iterations) {
         let (targets, rest) = cache.render(version: 1, format: .prometheusText) { _ in snapshot }
-        return targets.count + rest.count
+        return targets.reduce(rest.count) { $0 + $1.count }
     }
 }
 

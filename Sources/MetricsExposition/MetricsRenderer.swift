@@ -75,15 +75,35 @@ public struct MetricsRenderer: Sendable {
     static func writeTargetFamilies(
         _ snapshot: MetricsSnapshot, into w: inout ExpositionWriter, reusing cache: inout TargetFragments?
     ) {
+        for chunk in targetFamilyChunks(snapshot, format: w.format, reusing: &cache) { w.appendRaw(chunk) }
+    }
+
+    /// The target families as chunks to send one after the other: family headers and the pool-wide lines in
+    /// small arrays of their own, every target's samples as slices of its fragment (shared, not copied), so a
+    /// kept exposition costs no second copy of the fragments' bytes.
+    static func targetFamilyChunks(
+        _ snapshot: MetricsSnapshot, format: ExpositionFormat, reusing cache: inout TargetFragments?
+    ) -> [ArraySlice<UInt8>] {
         let targets = snapshot.targets
-        let fragments = cache.map { $0.fragments(for: snapshot, format: w.format) }
-            ?? TargetFragments.render(targets, format: w.format, subchannelSeries: snapshot.subchannelSeries)
+        let fragments = cache.map { $0.fragments(for: snapshot, format: format) }
+            ?? TargetFragments.render(targets, format: format, subchannelSeries: snapshot.subchannelSeries)
         if cache != nil { cache = TargetFragments(keeping: fragments, of: targets, subchannelSeries: snapshot.subchannelSeries) }
 
+        var chunks: [ArraySlice<UInt8>] = []
+        chunks.reserveCapacity((TargetFamily.allCases.count + 1) * (fragments.count + 1))
+        var w = ExpositionWriter(format: format)
+        func flush() {
+            if !w.bytes.isEmpty { chunks.append(w.bytes[...]) }
+            w = ExpositionWriter(format: format)
+        }
         for family in TargetFamily.allCases {
             if family.isSubchannelSeries && !snapshot.subchannelSeries { continue }
             w.family(family.name, family.type, help: family.help)
-            for fragment in fragments { w.appendRaw(fragment.bytes[fragment.range(of: family)]) }
+            flush()
+            for fragment in fragments {
+                let range = fragment.range(of: family)
+                if !range.isEmpty { chunks.append(fragment.bytes[range]) }
+            }
 
             if family == .channelTransitions {
                 w.family("ccpool_channels", .gauge, help: "Channels in each state.")
@@ -99,6 +119,8 @@ public struct MetricsRenderer: Sendable {
 
         w.family("ccpool_targets", .gauge, help: "Targets owned by this process.")
         w.sample("ccpool_targets", UInt64(targets.count))
+        flush()
+        return chunks
     }
 
     /// The process-wide families after the target families (history, config reloads, HTTP, shard, build,

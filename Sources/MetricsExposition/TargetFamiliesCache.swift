@@ -23,7 +23,7 @@ public final class TargetFamiliesCache: Sendable {
         var version: UInt64?
         /// When the kept bytes' version was first asked for: every snapshot behind them is newer.
         var since: ContinuousClock.Instant?
-        var rendered: [ExpositionFormat: [UInt8]] = [:]
+        var rendered: [ExpositionFormat: [ArraySlice<UInt8>]] = [:]
         var compressed: [ExpositionFormat: Gzip.Prefix] = [:]
         /// Every target's fragment of the last render, per format, reused for targets that did not change.
         var fragments: [ExpositionFormat: TargetFragments] = [:]
@@ -42,14 +42,13 @@ public final class TargetFamiliesCache: Sendable {
             compressed.removeAll()
         }
 
-        mutating func render(_ snapshot: MetricsSnapshot, _ format: ExpositionFormat) -> [UInt8] {
-            var writer = ExpositionWriter(format: format, reservingCapacity: lastSize + lastSize / 8)
+        mutating func render(_ snapshot: MetricsSnapshot, _ format: ExpositionFormat) -> [ArraySlice<UInt8>] {
             var kept: TargetFragments? = fragments[format] ?? TargetFragments()
-            MetricsRenderer.writeTargetFamilies(snapshot, into: &writer, reusing: &kept)
+            let chunks = MetricsRenderer.targetFamilyChunks(snapshot, format: format, reusing: &kept)
             fragments[format] = kept
-            lastSize = writer.bytes.count
+            lastSize = chunks.reduce(0) { $0 + $1.count }
             renders += 1
-            return writer.bytes
+            return chunks
         }
     }
 
@@ -70,9 +69,9 @@ public final class TargetFamiliesCache: Sendable {
     public func render(
         version: UInt64, format: ExpositionFormat, arrived: ContinuousClock.Instant = .now,
         snapshot: (_ withTargets: Bool) -> MetricsSnapshot
-    ) -> (targets: [UInt8], rest: [UInt8]) {
+    ) -> (targets: [ArraySlice<UInt8>], rest: [UInt8]) {
         var fresh: MetricsSnapshot?
-        let targets: [UInt8] = state.withLock { state in
+        let targets: [ArraySlice<UInt8>] = state.withLock { state in
             state.start(version, arrived: arrived)
             if let cached = state.rendered[format] { return cached }
             let full = snapshot(true)
@@ -95,14 +94,17 @@ public final class TargetFamiliesCache: Sendable {
         let prefix: Result<Gzip.Prefix, Gzip.Failure> = state.withLock { state in
             state.start(version, arrived: arrived)
             if let cached = state.compressed[format] { return .success(cached) }
-            let text: [UInt8]
+            let chunks: [ArraySlice<UInt8>]
             if let cached = state.rendered[format] {
-                text = cached
+                chunks = cached
             } else {
                 let full = snapshot(true)
                 fresh = full
-                text = state.render(full, format)
+                chunks = state.render(full, format)
             }
+            var text: [UInt8] = []
+            text.reserveCapacity(state.lastSize)
+            for chunk in chunks { text.append(contentsOf: chunk) }
             do throws(Gzip.Failure) {
                 let prefix = try Gzip.compressPrefix(text, level: level)
                 state.compressed[format] = prefix

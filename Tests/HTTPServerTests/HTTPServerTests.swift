@@ -322,7 +322,7 @@ import Glibc
     }
 
     @Test func concatenatesParts() {
-        #expect(bytes(SharedBuffer(concatenating: [Array("head ".utf8), [], Array("tail\n".utf8)])) == Array("head tail\n".utf8))
+        #expect(bytes(SharedBuffer(concatenating: [Array("head ".utf8)[...], [], Array("tail\n".utf8)[...]])) == Array("head tail\n".utf8))
         #expect(SharedBuffer(concatenating: []).count == 0)
     }
 }

@@ -29,7 +29,7 @@ import Testing
                     return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(copying: zipped))
                 }
                 let (targets, rest) = self.cache.render(version: version, format: format) { _ in self.snapshot(version) }
-                return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(concatenating: [targets, rest]))
+                return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(concatenating: targets + [rest[...]]))
             }
             return router
         }

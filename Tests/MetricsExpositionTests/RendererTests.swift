@@ -241,7 +241,7 @@ import Testing
                 if !withTargets { s.targets = [] }
                 return s
             }
-            return targets + rest
+            return Array(targets.joined()) + rest
         }
         let first = render(7, Fixtures.small)
         #expect(first == MetricsRenderer.render(Fixtures.small, format: .prometheusText))
@@ -273,11 +273,11 @@ import Testing
         #expect(cache.renderCount == 1)
         // The pool moved on (version 2), but this scrape waited since before that render's snapshot.
         let (shared, _) = cache.render(version: 2, format: .prometheusText, arrived: queuedSince) { _ in changed }
-        #expect(shared == rendered)
+        #expect(Array(shared.joined()) == Array(rendered.joined()))
         #expect(cache.renderCount == 1)
         // A scrape arriving now must see version 2.
         let (fresh, rest) = cache.render(version: 2, format: .prometheusText) { _ in changed }
-        #expect(fresh + rest == MetricsRenderer.render(changed, format: .prometheusText))
+        #expect(Array(fresh.joined()) + rest == MetricsRenderer.render(changed, format: .prometheusText))
         #expect(cache.renderCount == 2)
     }
 

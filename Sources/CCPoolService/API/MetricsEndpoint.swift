@@ -24,7 +24,7 @@ struct MetricsEndpoint: Sendable {
             return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(copying: zipped))
         }
         let (targets, rest) = targetFamilies.render(version: version, format: format, snapshot: snapshot)
-        return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(concatenating: [targets, rest]))
+        return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(concatenating: targets + [rest[...]]))
     }
 
     /// Everything `/metrics` shows; `withTargets: false` leaves the targets out (the process-wide
