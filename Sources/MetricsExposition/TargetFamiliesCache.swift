@@ -50,6 +50,32 @@ public final class TargetFamiliesCache: Sendable {
             renders += 1
             return chunks
         }
+
+        /// The kept target families for `format`, rendered from `snapshot()` when there are none.
+        mutating func targetChunks(_ format: ExpositionFormat, _ snapshot: () -> MetricsSnapshot) -> [ArraySlice<UInt8>] {
+            if let kept = rendered[format] { return kept }
+            let chunks = render(snapshot(), format)
+            rendered[format] = chunks
+            return chunks
+        }
+
+        /// The kept gzip prefix for `format`, compressed (and rendered from `snapshot()`) when there is none.
+        mutating func gzipPrefix(
+            _ format: ExpositionFormat, level: Int32, _ snapshot: () -> MetricsSnapshot
+        ) -> Result<Gzip.Prefix, Gzip.Failure> {
+            if let kept = compressed[format] { return .success(kept) }
+            let chunks = targetChunks(format, snapshot)
+            var text: [UInt8] = []
+            text.reserveCapacity(lastSize)
+            for chunk in chunks { text.append(contentsOf: chunk) }
+            do throws(Gzip.Failure) {
+                let prefix = try Gzip.compressPrefix(text, level: level)
+                compressed[format] = prefix
+                return .success(prefix)
+            } catch {
+                return .failure(error)
+            }
+        }
     }
 
     private let state = Mutex(State())
@@ -71,49 +97,46 @@ public final class TargetFamiliesCache: Sendable {
         snapshot: (_ withTargets: Bool) -> MetricsSnapshot
     ) -> (targets: [ArraySlice<UInt8>], rest: [UInt8]) {
         var fresh: MetricsSnapshot?
-        let targets: [ArraySlice<UInt8>] = state.withLock { state in
+        let targets = state.withLock { state in
             state.start(version, arrived: arrived)
-            if let cached = state.rendered[format] { return cached }
-            let full = snapshot(true)
-            fresh = full
-            let bytes = state.render(full, format)
-            state.rendered[format] = bytes
-            return bytes
+            return state.targetChunks(format) {
+                fresh = snapshot(true)
+                return fresh!
+            }
         }
         return (targets, Self.tail(fresh ?? snapshot(false), format))
     }
 
     /// The whole exposition for `format` as one gzip body: the target families compressed once per pool version
-    /// (kept compressed; their text is not kept for this), the process-wide tail compressed now.
+    /// and kept compressed, the process-wide tail compressed now.
     public func renderGzip(
         version: UInt64, format: ExpositionFormat, arrived: ContinuousClock.Instant = .now,
         snapshot: (_ withTargets: Bool) -> MetricsSnapshot
     ) throws(Gzip.Failure) -> [UInt8] {
         var fresh: MetricsSnapshot?
         let level = gzipLevel
-        let prefix: Result<Gzip.Prefix, Gzip.Failure> = state.withLock { state in
+        let prefix = state.withLock { state in
             state.start(version, arrived: arrived)
-            if let cached = state.compressed[format] { return .success(cached) }
-            let chunks: [ArraySlice<UInt8>]
-            if let cached = state.rendered[format] {
-                chunks = cached
-            } else {
-                let full = snapshot(true)
-                fresh = full
-                chunks = state.render(full, format)
-            }
-            var text: [UInt8] = []
-            text.reserveCapacity(state.lastSize)
-            for chunk in chunks { text.append(contentsOf: chunk) }
-            do throws(Gzip.Failure) {
-                let prefix = try Gzip.compressPrefix(text, level: level)
-                state.compressed[format] = prefix
-                return .success(prefix)
-            } catch {
-                return .failure(error)
+            return state.gzipPrefix(format, level: level) {
+                fresh = snapshot(true)
+                return fresh!
             }
         }
         return try Gzip.compress(Self.tail(fresh ?? snapshot(false), format), after: prefix.get(), level: level)
+    }
+
+    /// Renders (and with `gzip` compresses) the target families of `version` ahead of the next scrape, unless
+    /// they are kept already; `snapshot` must carry the targets.
+    public func prepare(version: UInt64, format: ExpositionFormat, gzip: Bool, snapshot: () -> MetricsSnapshot) {
+        let level = gzipLevel
+        state.withLock { state in
+            state.start(version, arrived: .now)
+            if gzip {
+                _ = state.gzipPrefix(format, level: level, snapshot)
+            } else {
+                _ = state.targetChunks(format, snapshot)
+            }
+        }
     }
 
     private static func tail(_ snapshot: MetricsSnapshot, _ format: ExpositionFormat) -> [UInt8] {

@@ -8,13 +8,29 @@ import MetricsExposition
 /// those few lines and one copy of the kept bytes, however many targets there are. (The whole body used to be
 /// cached by a version that folded in the clock, so that every scrape more than a second after the last one
 /// re-rendered, and re-compressed, megabytes.)
+///
+/// After a pool-wide change, a ``MetricsWarmer`` renders the target families for the variants scrapers use
+/// once the pool is quiet again, so the next scrape finds them kept.
 struct MetricsEndpoint: Sendable {
     let runtime: ServiceRuntime
-    let targetFamilies = TargetFamiliesCache()
+    let targetFamilies: TargetFamiliesCache
+    let warmer: MetricsWarmer
+
+    init(runtime: ServiceRuntime) {
+        let targetFamilies = TargetFamiliesCache()
+        self.runtime = runtime
+        self.targetFamilies = targetFamilies
+        self.warmer = MetricsWarmer(version: { runtime.pool.version }) { format, gzip, version in
+            targetFamilies.prepare(version: version, format: format, gzip: gzip) {
+                Self.snapshot(of: runtime, version: version, withTargets: true)
+            }
+        }
+    }
 
     func respond(_ request: HTTPRequest) -> HTTPResponse {
         let format = ExpositionFormat.negotiate(accept: request.headers["Accept"])
         let gzip = acceptsGzip(request.headers["Accept-Encoding"])
+        warmer.noteScrape(format: format, gzip: gzip)
         var headers: HTTPHeaders = ["Content-Type": format.contentType, "Vary": "Accept, Accept-Encoding"]
         let version = runtime.pool.version
         let snapshot = { (withTargets: Bool) in self.snapshot(version: version, withTargets: withTargets) }
@@ -30,6 +46,10 @@ struct MetricsEndpoint: Sendable {
     /// Everything `/metrics` shows; `withTargets: false` leaves the targets out (the process-wide
     /// families only), which spares copying every target's stats.
     func snapshot(version: UInt64, withTargets: Bool = true) -> MetricsSnapshot {
+        Self.snapshot(of: runtime, version: version, withTargets: withTargets)
+    }
+
+    static func snapshot(of runtime: ServiceRuntime, version: UInt64, withTargets: Bool) -> MetricsSnapshot {
         let targets = withTargets ? MetricsSnapshotBuilder.targets(runtime.pool.snapshot()) : []
         let history = runtime.history.snapshot
         let (reloads, failures) = runtime.reloadCounters
