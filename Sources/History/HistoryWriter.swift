@@ -50,8 +50,10 @@ public final class HistoryWriter: @unchecked Sendable {  // shared state is guar
         public var retryMaxBackoff: Duration = .seconds(1)
         /// How long one commit waits for another connection's write lock before counting as failed.
         public var busyTimeout: Duration = .seconds(1)
-        /// SQLite page cache of the writer connection. A large cache keeps the index pages hot (NOTES.md).
-        public var cacheSizeKiB = 65_536
+        /// SQLite page cache of the writer connection: enough for the index pages every batch touches (one
+        /// per target, and the table's tail). 8 MiB ingests as fast as 64 MiB did (1M events, 1,000 targets:
+        /// 332k vs 343k events/s, same bench) and bounds how far the process grows while the cache fills.
+        public var cacheSizeKiB = 8_192
         /// Delete events older than this; nil keeps everything.
         public var retention: Duration? = nil
         /// How often to look for rows past `retention`.
