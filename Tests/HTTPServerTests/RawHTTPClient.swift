@@ -27,30 +27,45 @@ final class RawHTTPClient {
     private var buffer: [UInt8] = []
 
     init(host: String, port: UInt16) throws {
+        // The socket is connected (or closed and the error thrown) before `fd` is set: were `fd` set first, a
+        // failed connect would close it here and again in `deinit` (a class whose init throws after setting
+        // every property is deinitialised), and the second close could hit a descriptor another thread was
+        // given meanwhile — a libmicrohttpd socket, which then aborts on its epoll removal.
+        fd = try Self.connectedSocket(host: host, port: port)
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    private static func connectedSocket(host: String, port: UInt16) throws -> Int32 {
         var v4 = sockaddr_in()
         var v6 = sockaddr_in6()
+        let fd: Int32
+        let rc: Int32
         if inet_pton(AF_INET, host, &v4.sin_addr) == 1 {
             fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             v4.sin_family = sa_family_t(AF_INET)
             v4.sin_port = port.bigEndian
-            let rc = withUnsafePointer(to: &v4) {
+            rc = withUnsafePointer(to: &v4) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard rc == 0 else { close(fd); throw ClientError(description: "connect failed: errno \(errno)") }
         } else if inet_pton(AF_INET6, host, &v6.sin6_addr) == 1 {
             fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
             v6.sin6_family = sa_family_t(AF_INET6)
             v6.sin6_port = port.bigEndian
-            let rc = withUnsafePointer(to: &v6) {
+            rc = withUnsafePointer(to: &v6) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
             }
-            guard rc == 0 else { close(fd); throw ClientError(description: "connect failed: errno \(errno)") }
         } else {
             throw ClientError(description: "bad host \(host)")
         }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        guard fd >= 0 else { throw ClientError(description: "socket failed: errno \(errno)") }
+        guard rc == 0 else {
+            let error = errno
+            close(fd)
+            throw ClientError(description: "connect failed: errno \(error)")
+        }
+        return fd
     }
 
     deinit { close(fd) }
