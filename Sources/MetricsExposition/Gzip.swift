@@ -10,24 +10,7 @@ public enum Gzip {
 
     /// Compresses `input` in one call. `level` 1 (fast) … 9 (small); 6 is zlib's default.
     public static func compress(_ input: [UInt8], level: Int32 = 6) throws(Failure) -> [UInt8] {
-        var stream = z_stream()
-        var rc = ccpool_deflate_init_gzip(&stream, level)
-        guard rc == Z_OK else { throw Failure(code: rc) }
-        defer { deflateEnd(&stream) }
-        let bound = Int(deflateBound(&stream, uLong(input.count)))
-        var output = [UInt8](repeating: 0, count: bound)
-        rc = input.withUnsafeBytes { inBytes in
-            output.withUnsafeMutableBytes { outBytes in
-                stream.next_in = UnsafeMutablePointer(mutating: inBytes.bindMemory(to: Bytef.self).baseAddress)
-                stream.avail_in = uInt(inBytes.count)
-                stream.next_out = outBytes.bindMemory(to: Bytef.self).baseAddress
-                stream.avail_out = uInt(outBytes.count)
-                return deflate(&stream, Z_FINISH)
-            }
-        }
-        guard rc == Z_STREAM_END else { throw Failure(code: rc) }
-        // A copy of the used part: trimming in place would keep deflateBound's capacity (the input's size).
-        return Array(output[0..<Int(stream.total_out)])
+        try deflateAll(input, flush: Z_FINISH) { ccpool_deflate_init_gzip(&$0, level) }
     }
 
     /// A compressed prefix of a gzip body, kept so that bodies sharing it compress only their tail
@@ -76,8 +59,16 @@ public enum Gzip {
 
     /// Raw deflate of `input` ending with `flush` (`Z_FULL_FLUSH`: open and byte-aligned; `Z_FINISH`: final).
     private static func deflateRaw(_ input: [UInt8], level: Int32, flush: Int32) throws(Failure) -> [UInt8] {
+        try deflateAll(input, flush: flush) { ccpool_deflate_init_raw(&$0, level) }
+    }
+
+    /// Deflates all of `input` in one `deflate` call ending with `flush`, on a stream `start` initialises
+    /// (gzip or raw framing).
+    private static func deflateAll(
+        _ input: [UInt8], flush: Int32, start: (inout z_stream) -> Int32
+    ) throws(Failure) -> [UInt8] {
         var stream = z_stream()
-        var rc = ccpool_deflate_init_raw(&stream, level)
+        var rc = start(&stream)
         guard rc == Z_OK else { throw Failure(code: rc) }
         defer { deflateEnd(&stream) }
         // deflateBound covers Z_FINISH; a full flush adds at most a few bytes (an empty stored block).
@@ -94,6 +85,7 @@ public enum Gzip {
         }
         let done = flush == Z_FINISH ? rc == Z_STREAM_END : (rc == Z_OK && stream.avail_in == 0 && stream.avail_out > 0)
         guard done else { throw Failure(code: rc) }
+        // A copy of the used part: trimming in place would keep deflateBound's capacity (the input's size).
         return Array(output[0..<Int(stream.total_out)])
     }
 }

@@ -112,16 +112,17 @@ import Testing
     func reusingRendererMatchesAFreshRender() {
         var renderer = MetricsRenderer(reuseUnchangedTargets: true)
         var snapshot = MetricsSnapshot.synthetic(targets: 40, subchannelsPerTarget: 2)
-        var generator = SplitMix64(seed: 11)
+        // A fixed pseudo-random walk over the targets: step k of round r picks (r * 31 + k * 17 + r * k) mod n.
+        func pick(_ round: Int, _ k: Int, _ n: Int) -> Int { (round * 31 + k * 17 + round * k) % n }
         for round in 0..<30 {
             // Change a few targets, sometimes remove or add one, sometimes flip the subchannel series.
-            for _ in 0..<3 {
-                let i = Int(generator.next() % UInt64(snapshot.targets.count))
+            for k in 0..<3 {
+                let i = pick(round, k, snapshot.targets.count)
                 snapshot.targets[i].picks += 1
-                snapshot.targets[i].subchannels[0].state = ConnectivityState.allCases[Int(generator.next() % 5)]
+                snapshot.targets[i].subchannels[0].state = ConnectivityState.allCases[pick(round, k + 3, 5)]
                 snapshot.targets[i].subchannels[1].lastTransitionTime += 1.5
             }
-            if round % 7 == 3 { snapshot.targets.remove(at: Int(generator.next() % UInt64(snapshot.targets.count))) }
+            if round % 7 == 3 { snapshot.targets.remove(at: pick(round, 7, snapshot.targets.count)) }
             if round % 5 == 4 {
                 var added = MetricsSnapshot.synthetic(targets: 1, subchannelsPerTarget: 2).targets[0]
                 added.name = "added-\(round)"
@@ -302,18 +303,5 @@ import Testing
             #expect(try GzipTests().inflate(zipped) == MetricsRenderer.render(later, format: .openMetrics))
         }
         #expect(cache.renderCount == 1)
-    }
-}
-
-/// A small deterministic generator for test data.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

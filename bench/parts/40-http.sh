@@ -16,13 +16,6 @@ if [ -n "$missing" ]; then
     # own, so stop the one the install just started, by its PID.
     if [[ "$missing" == *nginx* && -s /run/nginx.pid ]]; then $SUDO kill "$(cat /run/nginx.pid)" 2>/dev/null || true; fi
 fi
-work=$(mktemp -d)
-driver=""
-cleanup() {
-    if [ -n "$driver" ] && kill -0 "$driver" 2>/dev/null; then kill "$driver"; wait "$driver" || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-timeout 300 python3 http_bench.py "$work" &
-driver=$!
-wait "$driver"
+# shellcheck source=driver.bash
+. ./driver.bash
+run_driver 300 http_bench.py

@@ -135,15 +135,6 @@ def summary(values):
     return f"p50 {statistics.median(values) * 1e3:.1f} ms, max {max(values) * 1e3:.1f} ms"
 
 
-def main():
-    procs.exit_on_sigterm()
-    children = procs.Children()
-    try:
-        run(children)
-    finally:
-        children.stop_all()
-
-
 def run(children):
     port = procs.free_port()
     backend, _, _ = procs.backend(children, [port], lifetime=600)
@@ -281,4 +272,4 @@ def grpc_version():
 
 
 if __name__ == "__main__":
-    main()
+    procs.run_driver(run)

@@ -130,15 +130,6 @@ http {{
 """
 
 
-def main():
-    procs.exit_on_sigterm()
-    children = procs.Children()
-    try:
-        run(children)
-    finally:
-        children.stop_all()
-
-
 def run(children):
     procs.progress(f"grpcio backend on 3 ports, ccpool with {TARGETS} targets x 3 addresses (round_robin)")
     _, ports, _ = procs.backend(children, [0, 0, 0], lifetime=600)
@@ -233,4 +224,4 @@ def nginx_version():
 
 
 if __name__ == "__main__":
-    main()
+    procs.run_driver(run)

@@ -74,6 +74,16 @@ def exit_on_sigterm():
     signal.signal(signal.SIGTERM, handler)
 
 
+def run_driver(run):
+    """A driver's main: `run(children)`, then every child it started is stopped, also on SIGTERM."""
+    exit_on_sigterm()
+    children = Children()
+    try:
+        run(children)
+    finally:
+        children.stop_all()
+
+
 def backend(children, ports, lifetime=900):
     """Starts grpc_backend.py on `ports` (0 = any free port); returns (process, [ports], start time)."""
     p = children.start([sys.executable, os.path.join(HERE, "grpc_backend.py"), "--lifetime", str(lifetime),
