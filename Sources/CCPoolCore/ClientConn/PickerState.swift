@@ -101,7 +101,9 @@ public final class PickerState: Sendable {
             return true
         }
         if !registered {
-            // A newer picker (or close) arrived in between: look again now.
+            // A newer picker (or close) arrived in between: look again now. The unused waiter's promise is
+            // completed, never dropped (NIO traps on a leaked promise in debug builds).
+            waiter.complete(.success(()))
             return attempt(after: generation, waitForReady: waitForReady, connecting: connecting, deadline: deadline)
         }
         let timeout = eventLoop.scheduleTask(deadline: deadline) {
