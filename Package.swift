@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "CCPoolService",
             dependencies: [
-                "CCPoolCore", "HTTPServer", "MetricsExposition", "History",
+                "CCPoolCore", "HTTPServer", "MetricsExposition", "History", "SharedBytes",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -95,11 +95,13 @@ let package = Package(
 
         // ---- HTTP surface (branch `http`): MHD wrapper, metrics renderer, their tests and benchmark. ----
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
-        .target(name: "MetricsExposition", dependencies: ["CZlib"]),
+        // An immutable shared byte buffer: what the renderer produces and the HTTP server sends without copying.
+        .target(name: "SharedBytes"),
+        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "SharedBytes"]),
+        .target(name: "MetricsExposition", dependencies: ["CZlib", "SharedBytes"]),
         .executableTarget(name: "MetricsBenchmark", dependencies: ["MetricsExposition"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "MetricsExposition"]),
-        .testTarget(name: "MetricsExpositionTests", dependencies: ["MetricsExposition", "CZlib"], exclude: ["Golden"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "MetricsExposition", "SharedBytes"]),
+        .testTarget(name: "MetricsExpositionTests", dependencies: ["MetricsExposition", "CZlib", "SharedBytes"], exclude: ["Golden"]),
         // ---- end of HTTP surface ----
 
         // --- History (issue 4): state history in SQLite. ---

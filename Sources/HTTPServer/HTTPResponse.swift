@@ -1,3 +1,5 @@
+import SharedBytes
+
 /// What a handler answers: a status, header fields and a body.
 ///
 /// `Content-Length` and `Date` are added by libmicrohttpd; do not set them. For `HEAD` the server sends the
@@ -7,13 +9,17 @@ public struct HTTPResponse: Sendable {
     public enum Body: Sendable {
         /// Bytes owned by this response; MHD copies them once when the response is queued.
         case bytes([UInt8])
-        /// A shared immutable buffer sent without copying (cached `/metrics` bodies).
+        /// A shared immutable buffer sent without copying (kept gzip `/metrics` bodies).
         case shared(SharedBuffer)
+        /// Shared buffers sent one after the other without copying (a kept `/metrics` body and its fresh
+        /// tail).
+        case parts([SharedBuffer])
 
         public var count: Int {
             switch self {
             case .bytes(let bytes): bytes.count
             case .shared(let buffer): buffer.count
+            case .parts(let parts): parts.reduce(0) { $0 + $1.count }
             }
         }
     }
@@ -34,6 +40,12 @@ public struct HTTPResponse: Sendable {
         self.body = .shared(shared)
     }
 
+    public init(status: Int = 200, headers: HTTPHeaders = HTTPHeaders(), parts: [SharedBuffer]) {
+        self.status = status
+        self.headers = headers
+        self.body = .parts(parts)
+    }
+
     /// A response with a UTF-8 text body and the given content type.
     public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8")
         -> HTTPResponse
@@ -51,6 +63,7 @@ public struct HTTPResponse: Sendable {
         switch body {
         case .bytes(let bytes): bytes
         case .shared(let buffer): buffer.withUnsafeBytes { Array($0) }
+        case .parts(let parts): parts.flatMap { part in part.withUnsafeBytes { Array($0) } }
         }
     }
 }

@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import SharedBytes
 import Synchronization
 
 #if canImport(Glibc)
@@ -168,6 +169,17 @@ let releaseSharedBuffer: MHD_ContentReaderFreeCallback = { cls in
     if let cls { Unmanaged<SharedBuffer>.fromOpaque(cls).release() }
 }
 
+/// Keeps the buffers of a `.parts` response alive until MHD has sent them.
+private final class SharedParts: Sendable {
+    let parts: [SharedBuffer]
+    init(_ parts: [SharedBuffer]) { self.parts = parts }
+}
+
+/// MHD's free callback for `.parts` responses: balances the retain taken when the response was created.
+let releaseSharedParts: MHD_ContentReaderFreeCallback = { cls in
+    if let cls { Unmanaged<SharedParts>.fromOpaque(cls).release() }
+}
+
 /// Creates an MHD response for `response` and queues it.
 func queue(_ response: HTTPResponse, on connection: OpaquePointer, core: ServerCore, close: Bool) -> MHD_Result {
     let mhdResponse: OpaquePointer?
@@ -179,8 +191,16 @@ func queue(_ response: HTTPResponse, on connection: OpaquePointer, core: ServerC
     case .shared(let buffer):
         let retained = Unmanaged.passRetained(buffer).toOpaque()
         mhdResponse = MHD_create_response_from_buffer_with_free_callback_cls(
-            buffer.count, buffer.base, releaseSharedBuffer, retained)
+            buffer.count, UnsafeMutableRawPointer(mutating: buffer.base), releaseSharedBuffer, retained)
         if mhdResponse == nil { Unmanaged<SharedBuffer>.fromOpaque(retained).release() }
+    case .parts(let parts):
+        // MHD copies the vector itself (not the bytes) and sends the parts with one sendmsg where it can.
+        let vector = parts.map { MHD_IoVec(iov_base: $0.base, iov_len: $0.count) }
+        let retained = Unmanaged.passRetained(SharedParts(parts)).toOpaque()
+        mhdResponse = vector.withUnsafeBufferPointer {
+            MHD_create_response_from_iovec($0.baseAddress, UInt32($0.count), releaseSharedParts, retained)
+        }
+        if mhdResponse == nil { Unmanaged<SharedParts>.fromOpaque(retained).release() }
     }
     guard let mhdResponse else { return .NO }
     defer { MHD_destroy_response(mhdResponse) }

@@ -48,31 +48,25 @@ for (label, targets) in [("10k", 205), ("100k", 2041)] {
     _ = cache.render(version: 1, format: .prometheusText) { _ in snapshot }
     measure("unchanged pool: kept target families + fresh tail \(label)", iterations: iterations) {
         let (targets, rest) = cache.render(version: 1, format: .prometheusText) { _ in snapshot }
-        return targets.reduce(rest.count) { $0 + $1.count }
+        return targets.count + rest.count
     }
 }
 
-// Churn: 1,000 targets × 3 subchannels; before each render 5% of the targets change (what a scrape sees
-// when a thousand targets each flip once a second and /metrics is scraped 20 times a second). The renderer
-// the service uses reuses unchanged targets' fragments; a fresh render is the reference.
+// Issue 6's pool: 5,000 targets × 3 subchannels. After every pool change the first scrape renders the target
+// families again (and the first gzip scrape compresses them): a new version per round, through the cache the
+// service uses.
 do {
-    var snapshot = MetricsSnapshot.synthetic(targets: 1000, subchannelsPerTarget: 3)
-    var reusing = MetricsRenderer(reuseUnchangedTargets: true)
-    var fresh = MetricsRenderer()
-    var next = 0
-    func churn() {
-        for _ in 0..<50 {
-            snapshot.targets[next % 1000].subchannels[next % 3].transitions[.ready] += 1
-            next += 7
-        }
+    let snapshot = MetricsSnapshot.synthetic(targets: 5000, subchannelsPerTarget: 3)
+    print("5000 x 3: \(MetricsRenderer.render(snapshot, format: .prometheusText).count) bytes text")
+    let cache = TargetFamiliesCache()
+    var version: UInt64 = 0
+    measure("pool changed: target families rendered again + tail, 5000 x 3", iterations: iterations) {
+        version += 1
+        let (targets, rest) = cache.render(version: version, format: .prometheusText) { _ in snapshot }
+        return targets.count + rest.count
     }
-    print("churn: 1000 targets x 3 subchannels, \(MetricsRenderer.render(snapshot, format: .prometheusText).count) bytes text, 50 targets changed per render")
-    measure("churn render text, reusing unchanged targets", iterations: iterations * 4) {
-        churn()
-        return reusing.render(snapshot, format: .prometheusText) { $0.count }
-    }
-    measure("churn render text, fresh", iterations: iterations * 4) {
-        churn()
-        return fresh.render(snapshot, format: .prometheusText) { $0.count }
+    measure("pool changed: gzip scrape (render + compress), 5000 x 3", iterations: iterations) {
+        version += 1
+        return (try? cache.renderGzip(version: version, format: .prometheusText) { _ in snapshot }.count) ?? 0
     }
 }

@@ -1,4 +1,6 @@
 import CZlib
+import Dispatch
+import Synchronization
 
 /// gzip (RFC 1952) compression with zlib, for `Content-Encoding: gzip` bodies.
 public enum Gzip {
@@ -10,7 +12,9 @@ public enum Gzip {
 
     /// Compresses `input` in one call. `level` 1 (fast) … 9 (small); 6 is zlib's default.
     public static func compress(_ input: [UInt8], level: Int32 = 6) throws(Failure) -> [UInt8] {
-        try deflateAll(input, flush: Z_FINISH) { ccpool_deflate_init_gzip(&$0, level) }
+        try input.withUnsafeBytes { input in
+            Result { () throws(Failure) in try deflateAll(input, flush: Z_FINISH) { ccpool_deflate_init_gzip(&$0, level) } }
+        }.get()
     }
 
     /// A compressed prefix of a gzip body, kept so that bodies sharing it compress only their tail
@@ -24,13 +28,47 @@ public enum Gzip {
 
     /// Compresses `input` as the prefix of gzip bodies.
     public static func compressPrefix(_ input: [UInt8], level: Int32 = 1) throws(Failure) -> Prefix {
-        let deflated = try deflateRaw(input, level: level, flush: Z_FULL_FLUSH)
-        return Prefix(deflated: deflated, crc: crc(input), count: input.count)
+        try input.withUnsafeBytes { input in Result { () throws(Failure) in try compressPrefix(input, level: level) } }.get()
     }
+
+    /// Compresses `input` as the prefix of gzip bodies. A large input is cut in two halves compressed at
+    /// the same time on two threads, each ending with a full flush, and their blocks put one after the other
+    /// (as pigz does: a block never refers back across the cut, so the joined stream is valid deflate);
+    /// the second half's CRC-32 is combined into the first's.
+    public static func compressPrefix(_ input: UnsafeRawBufferPointer, level: Int32 = 1) throws(Failure) -> Prefix {
+        guard input.count >= parallelThreshold else {
+            return Prefix(deflated: try deflateRaw(input, level: level, flush: Z_FULL_FLUSH), crc: crc(input), count: input.count)
+        }
+        // Read by both threads; concurrentPerform returns only when both are done, while `input` is valid.
+        nonisolated(unsafe) let halves = [UnsafeRawBufferPointer(rebasing: input[..<(input.count / 2)]),
+                      UnsafeRawBufferPointer(rebasing: input[(input.count / 2)...])]
+        let results = Mutex<[Result<Prefix, Failure>?]>([nil, nil])
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let half = halves[i]
+            let result = Result { () throws(Failure) in
+                Prefix(deflated: try deflateRaw(half, level: level, flush: Z_FULL_FLUSH), crc: crc(half), count: half.count)
+            }
+            results.withLock { $0[i] = result }
+        }
+        let (first, second) = try results.withLock { results throws(Failure) in (try results[0]!.get(), try results[1]!.get()) }
+        return Prefix(
+            deflated: first.deflated + second.deflated, crc: crc32_combine(first.crc, second.crc, second.count),
+            count: input.count)
+    }
+
+    /// Below this, a prefix is compressed on the calling thread alone.
+    static let parallelThreshold = 1 << 20
 
     /// One gzip member (RFC 1952) whose data is `prefix` followed by `tail`: the header, the prefix's blocks as
     /// they are, `tail` deflated with the final block, and the trailer (CRC-32 and length of the whole).
     public static func compress(_ tail: [UInt8], after prefix: Prefix, level: Int32 = 1) throws(Failure) -> [UInt8] {
+        try tail.withUnsafeBytes { tail in Result { () throws(Failure) in try compress(tail, after: prefix, level: level) } }.get()
+    }
+
+    /// One gzip member whose data is `prefix` followed by `tail`.
+    public static func compress(_ tail: UnsafeRawBufferPointer, after prefix: Prefix, level: Int32 = 1) throws(Failure)
+        -> [UInt8]
+    {
         let deflatedTail = try deflateRaw(tail, level: level, flush: Z_FINISH)
         let crc = crc32_combine(prefix.crc, Self.crc(tail), tail.count)
         let size = UInt32(truncatingIfNeeded: prefix.count + tail.count)
@@ -44,28 +82,26 @@ public enum Gzip {
         return out
     }
 
-    private static func crc(_ bytes: [UInt8]) -> UInt {
-        bytes.withUnsafeBufferPointer { buffer in
-            var crc = crc32(0, nil, 0)
-            var start = 0
-            while start < buffer.count {  // crc32 takes a 32-bit length
-                let chunk = min(buffer.count - start, 1 << 30)
-                crc = crc32(crc, buffer.baseAddress! + start, uInt(chunk))
-                start += chunk
-            }
-            return crc
+    private static func crc(_ buffer: UnsafeRawBufferPointer) -> UInt {
+        var crc = crc32(0, nil, 0)
+        var start = 0
+        while start < buffer.count {  // crc32 takes a 32-bit length
+            let chunk = min(buffer.count - start, 1 << 30)
+            crc = crc32(crc, buffer.baseAddress!.assumingMemoryBound(to: Bytef.self) + start, uInt(chunk))
+            start += chunk
         }
+        return crc
     }
 
     /// Raw deflate of `input` ending with `flush` (`Z_FULL_FLUSH`: open and byte-aligned; `Z_FINISH`: final).
-    private static func deflateRaw(_ input: [UInt8], level: Int32, flush: Int32) throws(Failure) -> [UInt8] {
+    private static func deflateRaw(_ input: UnsafeRawBufferPointer, level: Int32, flush: Int32) throws(Failure) -> [UInt8] {
         try deflateAll(input, flush: flush) { ccpool_deflate_init_raw(&$0, level) }
     }
 
     /// Deflates all of `input` in one `deflate` call ending with `flush`, on a stream `start` initialises
     /// (gzip or raw framing).
     private static func deflateAll(
-        _ input: [UInt8], flush: Int32, start: (inout z_stream) -> Int32
+        _ input: UnsafeRawBufferPointer, flush: Int32, start: (inout z_stream) -> Int32
     ) throws(Failure) -> [UInt8] {
         var stream = z_stream()
         var rc = start(&stream)
@@ -74,14 +110,12 @@ public enum Gzip {
         // deflateBound covers Z_FINISH; a full flush adds at most a few bytes (an empty stored block).
         let bound = Int(deflateBound(&stream, uLong(input.count))) + 16
         var output = [UInt8](repeating: 0, count: bound)
-        rc = input.withUnsafeBytes { inBytes in
-            output.withUnsafeMutableBytes { outBytes in
-                stream.next_in = UnsafeMutablePointer(mutating: inBytes.bindMemory(to: Bytef.self).baseAddress)
-                stream.avail_in = uInt(inBytes.count)
-                stream.next_out = outBytes.bindMemory(to: Bytef.self).baseAddress
-                stream.avail_out = uInt(outBytes.count)
-                return deflate(&stream, flush)
-            }
+        rc = output.withUnsafeMutableBytes { outBytes in
+            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+            stream.avail_in = uInt(input.count)
+            stream.next_out = outBytes.bindMemory(to: Bytef.self).baseAddress
+            stream.avail_out = uInt(outBytes.count)
+            return deflate(&stream, flush)
         }
         let done = flush == Z_FINISH ? rc == Z_STREAM_END : (rc == Z_OK && stream.avail_in == 0 && stream.avail_out > 0)
         guard done else { throw Failure(code: rc) }

@@ -1,40 +1,28 @@
 /// Renders a `MetricsSnapshot` as every family of METRICS.md, in the table's order, each family once and
-/// contiguous.
+/// contiguous: the target families family by family straight into the output (``TargetFamiliesWriter``),
+/// then the process-wide families.
 ///
-/// Each target's samples of every per-target family are rendered into one *fragment* (its bytes, cut per
-/// family); the body is then assembled family by family from the fragments. With `reuseUnchangedTargets`, a
-/// renderer keeps the fragments of its last render and reuses a target's when that target's metrics are equal
-/// to last time: under churn only the targets that changed are rendered again, the rest is a copy. Without it
-/// (the default) every render starts from nothing.
-///
-/// Owns a reusable `ExpositionWriter` per format: after the first render the buffer keeps its capacity. Not
-/// thread-safe: one renderer per thread, or behind a lock (as `TargetFamiliesCache` does).
-public struct MetricsRenderer: Sendable {
+/// Owns a reusable `ExpositionWriter` per format: after the first render the buffer keeps its capacity (and
+/// its pages). Not thread-safe: one renderer per thread, or behind a lock.
+public struct MetricsRenderer: ~Copyable, Sendable {
     private var text = ExpositionWriter(format: .prometheusText)
     private var openMetrics = ExpositionWriter(format: .openMetrics)
-    private var textFragments: TargetFragments?
-    private var openMetricsFragments: TargetFragments?
 
-    public init(reuseUnchangedTargets: Bool = false) {
-        if reuseUnchangedTargets {
-            textFragments = TargetFragments()
-            openMetricsFragments = TargetFragments()
-        }
-    }
+    public init() {}
 
     /// Renders `snapshot` and hands the bytes to `body` (valid only inside it; copy to keep them).
-    public mutating func render<R>(_ snapshot: MetricsSnapshot, format: ExpositionFormat, _ body: ([UInt8]) throws -> R)
-        rethrows -> R
-    {
+    public mutating func render<R>(
+        _ snapshot: MetricsSnapshot, format: ExpositionFormat, _ body: (UnsafeRawBufferPointer) throws -> R
+    ) rethrows -> R {
         switch format {
         case .prometheusText:
             text.reset()
-            Self.write(snapshot, into: &text, reusing: &textFragments)
-            return try body(text.bytes)
+            Self.write(snapshot, into: &text)
+            return try text.withUnsafeBytes(body)
         case .openMetrics:
             openMetrics.reset()
-            Self.write(snapshot, into: &openMetrics, reusing: &openMetricsFragments)
-            return try body(openMetrics.bytes)
+            Self.write(snapshot, into: &openMetrics)
+            return try openMetrics.withUnsafeBytes(body)
         }
     }
 
@@ -45,19 +33,9 @@ public struct MetricsRenderer: Sendable {
         return writer.bytes
     }
 
-    static let states = ConnectivityState.allCases
-    static let healthStatuses = HealthStatus.allCases
-
-    /// Writes every family, rendering every target afresh.
+    /// Writes every family.
     public static func write(_ snapshot: MetricsSnapshot, into w: inout ExpositionWriter) {
-        var none: TargetFragments?
-        write(snapshot, into: &w, reusing: &none)
-    }
-
-    /// Writes every family; `cache`, when not nil, supplies unchanged targets' fragments and keeps this
-    /// render's for the next.
-    static func write(_ snapshot: MetricsSnapshot, into w: inout ExpositionWriter, reusing cache: inout TargetFragments?) {
-        writeTargetFamilies(snapshot, into: &w, reusing: &cache)
+        writeTargetFamilies(snapshot, into: &w)
         writeProcessFamilies(snapshot, into: &w)
     }
 
@@ -66,61 +44,7 @@ public struct MetricsRenderer: Sendable {
     /// snapshot's targets (and `subchannelSeries`) only, so the bytes can be kept while the pool is unchanged
     /// (``TargetFamiliesCache``).
     public static func writeTargetFamilies(_ snapshot: MetricsSnapshot, into w: inout ExpositionWriter) {
-        var none: TargetFragments?
-        writeTargetFamilies(snapshot, into: &w, reusing: &none)
-    }
-
-    /// The target families, with `cache` (when not nil) supplying unchanged targets' fragments and keeping
-    /// this render's for the next.
-    static func writeTargetFamilies(
-        _ snapshot: MetricsSnapshot, into w: inout ExpositionWriter, reusing cache: inout TargetFragments?
-    ) {
-        for chunk in targetFamilyChunks(snapshot, format: w.format, reusing: &cache) { w.appendRaw(chunk) }
-    }
-
-    /// The target families as chunks to send one after the other: family headers and the pool-wide lines in
-    /// small arrays of their own, every target's samples as slices of its fragment (shared, not copied), so a
-    /// kept exposition costs no second copy of the fragments' bytes.
-    static func targetFamilyChunks(
-        _ snapshot: MetricsSnapshot, format: ExpositionFormat, reusing cache: inout TargetFragments?
-    ) -> [ArraySlice<UInt8>] {
-        let targets = snapshot.targets
-        let fragments = cache.map { $0.fragments(for: snapshot, format: format) }
-            ?? TargetFragments.render(targets, format: format, subchannelSeries: snapshot.subchannelSeries)
-        if cache != nil { cache = TargetFragments(keeping: fragments, of: targets, subchannelSeries: snapshot.subchannelSeries) }
-
-        var chunks: [ArraySlice<UInt8>] = []
-        chunks.reserveCapacity((TargetFamily.allCases.count + 1) * (fragments.count + 1))
-        var w = ExpositionWriter(format: format)
-        func flush() {
-            if !w.bytes.isEmpty { chunks.append(w.bytes[...]) }
-            w = ExpositionWriter(format: format)
-        }
-        for family in TargetFamily.allCases {
-            if family.isSubchannelSeries && !snapshot.subchannelSeries { continue }
-            w.family(family.name, family.type, help: family.help)
-            flush()
-            for fragment in fragments {
-                let range = fragment.range(of: family)
-                if !range.isEmpty { chunks.append(fragment.bytes[range]) }
-            }
-
-            if family == .channelTransitions {
-                w.family("ccpool_channels", .gauge, help: "Channels in each state.")
-                var perState = StateCounters()
-                for target in targets { perState[target.state] += 1 }
-                for state in states {
-                    w.beginSample("ccpool_channels")
-                    w.label("state", state.rawValue)
-                    w.endSample(perState[state])
-                }
-            }
-        }
-
-        w.family("ccpool_targets", .gauge, help: "Targets owned by this process.")
-        w.sample("ccpool_targets", UInt64(targets.count))
-        flush()
-        return chunks
+        TargetFamiliesWriter(snapshot).write(into: &w)
     }
 
     /// The process-wide families after the target families (history, config reloads, HTTP, shard, build,

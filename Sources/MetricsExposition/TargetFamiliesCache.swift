@@ -1,4 +1,5 @@
 import Synchronization
+import SharedBytes
 
 /// Keeps the rendered target families (``MetricsRenderer/writeTargetFamilies(_:into:)``) of one pool version,
 /// per format (as text, and as a compressed gzip prefix), and renders the process-wide families after them
@@ -11,10 +12,12 @@ import Synchronization
 /// renders and compresses them once per pool version, and a scrape of an unchanged pool costs only the
 /// small tail.
 ///
-/// When the pool has changed, the target families are rendered again, but only the targets whose metrics
-/// changed: every target's fragment is kept from the last render (``MetricsRenderer``'s reuse). And a scrape
-/// that queued behind a render takes its bytes when that render's snapshot is newer than the scrape, so under
-/// constant churn renders do not queue up one per scrape.
+/// When the pool has changed, the target families are rendered again, whole (``TargetFamiliesWriter``
+/// renders 100k series in a few milliseconds). A scrape that queued behind a render takes its bytes when that
+/// render's snapshot is newer than the scrape, so under constant churn renders do not queue up one per scrape.
+///
+/// The kept bytes are a ``SharedBuffer``: the HTTP server sends them as they are, without a copy, followed
+/// by the fresh tail.
 ///
 /// Thread-safe: one `Mutex`; the target families are rendered under it (others asking meanwhile wait for
 /// that render instead of repeating it).
@@ -23,10 +26,8 @@ public final class TargetFamiliesCache: Sendable {
         var version: UInt64?
         /// When the kept bytes' version was first asked for: every snapshot behind them is newer.
         var since: ContinuousClock.Instant?
-        var rendered: [ExpositionFormat: [ArraySlice<UInt8>]] = [:]
+        var rendered: [ExpositionFormat: SharedBuffer] = [:]
         var compressed: [ExpositionFormat: Gzip.Prefix] = [:]
-        /// Every target's fragment of the last render, per format, reused for targets that did not change.
-        var fragments: [ExpositionFormat: TargetFragments] = [:]
         var renders = 0
         /// The size of the last render, reserved up front for the next one.
         var lastSize = 4096
@@ -42,21 +43,20 @@ public final class TargetFamiliesCache: Sendable {
             compressed.removeAll()
         }
 
-        mutating func render(_ snapshot: MetricsSnapshot, _ format: ExpositionFormat) -> [ArraySlice<UInt8>] {
-            var kept: TargetFragments? = fragments[format] ?? TargetFragments()
-            let chunks = MetricsRenderer.targetFamilyChunks(snapshot, format: format, reusing: &kept)
-            fragments[format] = kept
-            lastSize = chunks.reduce(0) { $0 + $1.count }
+        mutating func render(_ snapshot: MetricsSnapshot, _ format: ExpositionFormat) -> SharedBuffer {
+            var writer = ExpositionWriter(format: format, reservingCapacity: lastSize + lastSize / 8)
+            MetricsRenderer.writeTargetFamilies(snapshot, into: &writer)
+            lastSize = writer.count
             renders += 1
-            return chunks
+            return writer.sharedBuffer()
         }
 
         /// The kept target families for `format`, rendered from `snapshot()` when there are none.
-        mutating func targetChunks(_ format: ExpositionFormat, _ snapshot: () -> MetricsSnapshot) -> [ArraySlice<UInt8>] {
+        mutating func targetFamilies(_ format: ExpositionFormat, _ snapshot: () -> MetricsSnapshot) -> SharedBuffer {
             if let kept = rendered[format] { return kept }
-            let chunks = render(snapshot(), format)
-            rendered[format] = chunks
-            return chunks
+            let bytes = render(snapshot(), format)
+            rendered[format] = bytes
+            return bytes
         }
 
         /// The kept gzip prefix for `format`, compressed (and rendered from `snapshot()`) when there is none.
@@ -64,12 +64,11 @@ public final class TargetFamiliesCache: Sendable {
             _ format: ExpositionFormat, level: Int32, _ snapshot: () -> MetricsSnapshot
         ) -> Result<Gzip.Prefix, Gzip.Failure> {
             if let kept = compressed[format] { return .success(kept) }
-            let chunks = targetChunks(format, snapshot)
-            var text: [UInt8] = []
-            text.reserveCapacity(lastSize)
-            for chunk in chunks { text.append(contentsOf: chunk) }
+            let text = targetFamilies(format, snapshot)
             do throws(Gzip.Failure) {
-                let prefix = try Gzip.compressPrefix(text, level: level)
+                let prefix = try text.withUnsafeBytes { text in
+                    Result { () throws(Gzip.Failure) in try Gzip.compressPrefix(text, level: level) }
+                }.get()
                 compressed[format] = prefix
                 return .success(prefix)
             } catch {
@@ -95,16 +94,16 @@ public final class TargetFamiliesCache: Sendable {
     public func render(
         version: UInt64, format: ExpositionFormat, arrived: ContinuousClock.Instant = .now,
         snapshot: (_ withTargets: Bool) -> MetricsSnapshot
-    ) -> (targets: [ArraySlice<UInt8>], rest: [UInt8]) {
+    ) -> (targets: SharedBuffer, rest: SharedBuffer) {
         var fresh: MetricsSnapshot?
         let targets = state.withLock { state in
             state.start(version, arrived: arrived)
-            return state.targetChunks(format) {
+            return state.targetFamilies(format) {
                 fresh = snapshot(true)
                 return fresh!
             }
         }
-        return (targets, Self.tail(fresh ?? snapshot(false), format))
+        return (targets, Self.tail(fresh ?? snapshot(false), format).sharedBuffer())
     }
 
     /// The whole exposition for `format` as one gzip body: the target families compressed once per pool version
@@ -122,7 +121,11 @@ public final class TargetFamiliesCache: Sendable {
                 return fresh!
             }
         }
-        return try Gzip.compress(Self.tail(fresh ?? snapshot(false), format), after: prefix.get(), level: level)
+        let tail = Self.tail(fresh ?? snapshot(false), format)
+        let prefixValue = try prefix.get()
+        return try tail.withUnsafeBytes { tail in
+            Result { () throws(Gzip.Failure) in try Gzip.compress(tail, after: prefixValue, level: level) }
+        }.get()
     }
 
     /// Renders (and with `gzip` compresses) the target families of `version` ahead of the next scrape, unless
@@ -134,14 +137,14 @@ public final class TargetFamiliesCache: Sendable {
             if gzip {
                 _ = state.gzipPrefix(format, level: level, snapshot)
             } else {
-                _ = state.targetChunks(format, snapshot)
+                _ = state.targetFamilies(format, snapshot)
             }
         }
     }
 
-    private static func tail(_ snapshot: MetricsSnapshot, _ format: ExpositionFormat) -> [UInt8] {
+    private static func tail(_ snapshot: MetricsSnapshot, _ format: ExpositionFormat) -> ExpositionWriter {
         var writer = ExpositionWriter(format: format, reservingCapacity: 8192)
         MetricsRenderer.writeProcessFamilies(snapshot, into: &writer)
-        return writer.bytes
+        return writer
     }
 }

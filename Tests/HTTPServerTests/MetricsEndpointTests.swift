@@ -2,6 +2,7 @@ import HTTPServer
 import MetricsExposition
 import Synchronization
 import Testing
+import SharedBytes
 
 /// `/metrics` served end to end: negotiation, gzip, HEAD, and the target families kept per pool version.
 ///
@@ -29,7 +30,7 @@ import Testing
                     return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(copying: zipped))
                 }
                 let (targets, rest) = self.cache.render(version: version, format: format) { _ in self.snapshot(version) }
-                return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(concatenating: targets + [rest[...]]))
+                return HTTPResponse(status: 200, headers: headers, parts: [targets, rest])
             }
             return router
         }

@@ -1,11 +1,12 @@
 import Foundation
 import HTTPServer
 import MetricsExposition
+import SharedBytes
 
 /// `GET /metrics`: the target families (all but a few dozen lines on a large pool) are rendered, and
 /// compressed for gzip, once per pool version and kept; the process-wide families after them (history,
 /// HTTP requests, process metrics) are rendered fresh for every scrape. A scrape of an unchanged pool costs
-/// those few lines and one copy of the kept bytes, however many targets there are. (The whole body used to be
+/// those few lines, however many targets there are: the kept bytes are sent as they are, without a copy. (The whole body used to be
 /// cached by a version that folded in the clock, so that every scrape more than a second after the last one
 /// re-rendered, and re-compressed, megabytes.)
 ///
@@ -40,7 +41,7 @@ struct MetricsEndpoint: Sendable {
             return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(copying: zipped))
         }
         let (targets, rest) = targetFamilies.render(version: version, format: format, snapshot: snapshot)
-        return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(concatenating: targets + [rest[...]]))
+        return HTTPResponse(status: 200, headers: headers, parts: [targets, rest])
     }
 
     /// Everything `/metrics` shows; `withTargets: false` leaves the targets out (the process-wide

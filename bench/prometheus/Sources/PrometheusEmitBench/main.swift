@@ -151,7 +151,7 @@ for (label, targetCount) in [("10k", 205), ("100k", 2041)] {
 
     var renderer = MetricsRenderer()
     var ccpoolShape = Shape()
-    renderer.render(snapshot, format: .prometheusText) { ccpoolShape = shape($0) }
+    renderer.render(snapshot, format: .prometheusText) { ccpoolShape = shape(Array($0)) }
     var buffer: [UInt8] = []
     registry.emit(into: &buffer)
     let referenceShape = shape(buffer)

@@ -1,0 +1,300 @@
+/// The families with series per target, in METRICS.md's order (`ccpool_channels`, a pool-wide family, is
+/// written by the renderer right after `channelTransitions`).
+enum TargetFamily: Int, CaseIterable {
+    case channelState, channelTransitions
+    case subchannelState, subchannelTransitions
+    case attemptsSucceeded, attemptsFailed, disconnections, openConnections, connectDuration
+    case lastTransitionTimestamp, healthCheckStatus
+    case resolverUpdates, resolverErrors, picks, pickFailures
+
+    var name: String {
+        switch self {
+        case .channelState: "ccpool_channel_state"
+        case .channelTransitions: "ccpool_channel_state_transitions_total"
+        case .subchannelState: "ccpool_subchannel_state"
+        case .subchannelTransitions: "ccpool_subchannel_state_transitions_total"
+        case .attemptsSucceeded: "ccpool_subchannel_connection_attempts_succeeded_total"
+        case .attemptsFailed: "ccpool_subchannel_connection_attempts_failed_total"
+        case .disconnections: "ccpool_subchannel_disconnections_total"
+        case .openConnections: "ccpool_subchannel_open_connections"
+        case .connectDuration: "ccpool_subchannel_connect_duration_seconds"
+        case .lastTransitionTimestamp: "ccpool_subchannel_last_transition_timestamp_seconds"
+        case .healthCheckStatus: "ccpool_health_check_status"
+        case .resolverUpdates: "ccpool_resolver_updates_total"
+        case .resolverErrors: "ccpool_resolver_errors_total"
+        case .picks: "ccpool_picks_total"
+        case .pickFailures: "ccpool_pick_failures_total"
+        }
+    }
+
+    var type: MetricType {
+        switch self {
+        case .channelState, .subchannelState, .openConnections, .lastTransitionTimestamp, .healthCheckStatus: .gauge
+        case .connectDuration: .histogram
+        default: .counter
+        }
+    }
+
+    var help: String {
+        switch self {
+        case .channelState: "1 for the channel's current state, 0 for the others."
+        case .channelTransitions: "Channel state transitions, by the state entered."
+        case .subchannelState: "1 for the subchannel's current state, 0 for the others."
+        case .subchannelTransitions: "Subchannel state transitions, by the state entered."
+        case .attemptsSucceeded: "Connection passes that reached READY (gRPC A94)."
+        case .attemptsFailed: "Connection passes that failed (gRPC A94)."
+        case .disconnections: "Subchannels leaving READY, by reason (gRPC A94)."
+        case .openConnections: "Open transports (gRPC A94)."
+        case .connectDuration: "Time from the start of a connection pass to READY."
+        case .lastTransitionTimestamp: "Unix time of the subchannel's last state transition."
+        case .healthCheckStatus: "1 for the subchannel's current health-check status, 0 for the others."
+        case .resolverUpdates: "Resolver results delivered."
+        case .resolverErrors: "Resolver errors delivered."
+        case .picks: "Picks asked through the API."
+        case .pickFailures: "Picks asked through the API that found no subchannel."
+        }
+    }
+
+    /// METRICS.md's **S** families, left out with `metrics.subchannel_series: false`.
+    var isSubchannelSeries: Bool {
+        switch self {
+        case .subchannelState, .subchannelTransitions, .lastTransitionTimestamp, .healthCheckStatus: true
+        default: false
+        }
+    }
+}
+
+
+/// Writes the target families family by family, every target's series in snapshot order, straight into the
+/// output.
+///
+/// Most of a sample line is a byte string many lines share: the sample name, the label set of its target or
+/// subchannel (`{target="…",address="…"`, escaped once per render, not once per line) and the closing label
+/// with the value's separator (`,state="READY"} `). Those are laid out once in an arena, so a line is a few
+/// copies of known lengths and a decimal value: no escaping, no strings, no allocation per line.
+struct TargetFamiliesWriter: ~Copyable {
+    /// A byte string in the arena.
+    struct Piece {
+        var offset: Int
+        var count: Int
+    }
+
+    private var arena: ExpositionWriter
+    private let targets: [TargetMetrics]
+    private let subchannelSeries: Bool
+
+    /// Sample names by family (`…_bucket`, `…_sum` and `…_count` for the histogram).
+    private var names: [Piece] = []
+    private var bucketName = Piece(offset: 0, count: 0)
+    private var sumName = Piece(offset: 0, count: 0)
+    private var countName = Piece(offset: 0, count: 0)
+    /// `} `: closes a label set that has nothing more after the head.
+    private var close = Piece(offset: 0, count: 0)
+    /// Closing labels by `ConnectivityState.allCases` / `HealthStatus.allCases` / reason / security level.
+    private var stateLabels: [Piece] = []
+    private var toLabels: [Piece] = []
+    private var statusLabels: [Piece] = []
+    private var reasonLabels: [Piece] = []
+    private var securityLabels: [SecurityLevel: Piece] = [:]
+    /// `,le="…"} ` per distinct bounds array, and which one each target's histogram uses.
+    private var leLabels: [[Piece]] = []
+    private var leOfTarget: [Int] = []
+    /// `{target="…"` per target.
+    private var targetHeads: [Piece] = []
+    /// `{target="…",address="…"` per subchannel to render (the first per address), with its index in the
+    /// target's `subchannels`; a target's run is `firstSubchannel[t]..<firstSubchannel[t + 1]`.
+    private var subchannelHeads: [Piece] = []
+    private var subchannelIndex: [Int] = []
+    private var firstSubchannel: [Int] = []
+
+    init(_ snapshot: MetricsSnapshot) {
+        targets = snapshot.targets
+        subchannelSeries = snapshot.subchannelSeries
+        arena = ExpositionWriter(format: .prometheusText, reservingCapacity: 4096 + targets.count * 256)
+        layOutPieces()
+        layOutHeads()
+    }
+
+    private mutating func piece(_ write: (inout ExpositionWriter) -> Void) -> Piece {
+        let offset = arena.count
+        write(&arena)
+        return Piece(offset: offset, count: arena.count - offset)
+    }
+
+    private mutating func piece(_ text: String) -> Piece { piece { $0.append(text) } }
+
+    /// `,name="value"} `
+    private mutating func closingLabel(_ name: String, _ value: String) -> Piece {
+        piece { arena in
+            arena.append(",\(name)=\"")
+            arena.appendEscaped(value, quotes: true)
+            arena.append("\"} ")
+        }
+    }
+
+    private mutating func layOutPieces() {
+        names = TargetFamily.allCases.map { piece($0.name) }
+        let histogram = TargetFamily.connectDuration.name
+        bucketName = piece(histogram + "_bucket")
+        sumName = piece(histogram + "_sum")
+        countName = piece(histogram + "_count")
+        close = piece("} ")
+        stateLabels = ConnectivityState.allCases.map { closingLabel("state", $0.rawValue) }
+        toLabels = ConnectivityState.allCases.map { closingLabel("to", $0.rawValue) }
+        statusLabels = HealthStatus.allCases.map { closingLabel("status", $0.rawValue) }
+        reasonLabels = DisconnectReason.allCases.map { closingLabel("reason", $0.label) }
+        for level in SecurityLevel.allCases { securityLabels[level] = closingLabel("security_level", level.rawValue) }
+    }
+
+    private mutating func layOutHeads() {
+        targetHeads.reserveCapacity(targets.count)
+        leOfTarget.reserveCapacity(targets.count)
+        firstSubchannel.reserveCapacity(targets.count + 1)
+        var lastBounds: [Double]?
+        for target in targets {
+            targetHeads.append(piece { arena in
+                arena.append("{target=\"")
+                arena.appendEscaped(target.name, quotes: true)
+                arena.appendByte(UInt8(ascii: "\""))
+            })
+            let bounds = target.connectDuration.bounds
+            if bounds != lastBounds {
+                lastBounds = bounds
+                leLabels.append((bounds.map(ExpositionWriter.boundLabel) + ["+Inf"]).map { closingLabel("le", $0) })
+            }
+            leOfTarget.append(leLabels.count - 1)
+
+            firstSubchannel.append(subchannelHeads.count)
+            var seen: Set<String> = []
+            for (index, subchannel) in target.subchannels.enumerated() {
+                // A second subchannel with an address already seen would duplicate the first's series.
+                if target.subchannels.count > 1, !seen.insert(subchannel.address).inserted { continue }
+                subchannelHeads.append(piece { arena in
+                    arena.append("{target=\"")
+                    arena.appendEscaped(target.name, quotes: true)
+                    arena.append("\",address=\"")
+                    arena.appendEscaped(subchannel.address, quotes: true)
+                    arena.appendByte(UInt8(ascii: "\""))
+                })
+                subchannelIndex.append(index)
+            }
+        }
+        firstSubchannel.append(subchannelHeads.count)
+    }
+
+    /// Every target family with its samples, and `ccpool_channels` and `ccpool_targets`, in METRICS.md's order.
+    func write(into w: inout ExpositionWriter) {
+        arena.withUnsafeBytes { arena in
+            let lines = Lines(arena: arena.baseAddress!)
+            for family in TargetFamily.allCases {
+                if family.isSubchannelSeries && !subchannelSeries { continue }
+                w.family(family.name, family.type, help: family.help)
+                writeSamples(of: family, lines, into: &w)
+                if family == .channelTransitions { writeChannelCounts(into: &w) }
+            }
+        }
+        w.family("ccpool_targets", .gauge, help: "Targets owned by this process.")
+        w.sample("ccpool_targets", UInt64(targets.count))
+    }
+
+    private func writeChannelCounts(into w: inout ExpositionWriter) {
+        w.family("ccpool_channels", .gauge, help: "Channels in each state.")
+        var perState = StateCounters()
+        for target in targets { perState[target.state] += 1 }
+        for state in ConnectivityState.allCases {
+            w.beginSample("ccpool_channels")
+            w.label("state", state.rawValue)
+            w.endSample(perState[state])
+        }
+    }
+
+    /// Copies pieces out of the arena into sample lines.
+    private struct Lines {
+        let arena: UnsafeRawPointer
+
+        @inline(__always)
+        func write(_ name: Piece, _ head: Piece, _ closing: Piece, _ value: UInt64, into w: inout ExpositionWriter) {
+            w.reserve(name.count + head.count + closing.count + 21)
+            w.put(arena + name.offset, name.count)
+            w.put(arena + head.offset, head.count)
+            w.put(arena + closing.offset, closing.count)
+            w.putDecimal(value)
+            w.putByte(UInt8(ascii: "\n"))
+        }
+
+        @inline(__always)
+        func write(_ name: Piece, _ head: Piece, _ closing: Piece, double value: Double, into w: inout ExpositionWriter) {
+            w.reserve(name.count + head.count + closing.count)
+            w.put(arena + name.offset, name.count)
+            w.put(arena + head.offset, head.count)
+            w.put(arena + closing.offset, closing.count)
+            w.appendDouble(value)
+            w.appendByte(UInt8(ascii: "\n"))
+        }
+    }
+
+    private func writeSamples(of family: TargetFamily, _ lines: Lines, into w: inout ExpositionWriter) {
+        let name = names[family.rawValue]
+        let stateCount = ConnectivityState.allCases.count
+        for (t, target) in targets.enumerated() {
+            let head = targetHeads[t]
+            let subchannels = firstSubchannel[t]..<firstSubchannel[t + 1]
+            switch family {
+            case .channelState:
+                for s in 0..<stateCount {
+                    lines.write(name, head, stateLabels[s], target.state.index == s ? 1 : 0, into: &w)
+                }
+            case .channelTransitions:
+                let counts = target.channelTransitions.counts
+                for s in 0..<stateCount { lines.write(name, head, toLabels[s], counts[s], into: &w) }
+            case .subchannelState:
+                for k in subchannels {
+                    let subchannel = target.subchannels[subchannelIndex[k]]
+                    guard subchannel.exists else { continue }
+                    for s in 0..<stateCount {
+                        lines.write(name, subchannelHeads[k], stateLabels[s], subchannel.state.index == s ? 1 : 0, into: &w)
+                    }
+                }
+            case .subchannelTransitions:
+                for k in subchannels {
+                    let counts = target.subchannels[subchannelIndex[k]].transitions.counts
+                    for s in 0..<stateCount { lines.write(name, subchannelHeads[k], toLabels[s], counts[s], into: &w) }
+                }
+            case .attemptsSucceeded: lines.write(name, head, close, target.connectionAttemptsSucceeded, into: &w)
+            case .attemptsFailed: lines.write(name, head, close, target.connectionAttemptsFailed, into: &w)
+            case .disconnections:
+                let counts = target.disconnections.counts
+                for r in counts.indices where counts[r] > 0 { lines.write(name, head, reasonLabels[r], counts[r], into: &w) }
+            case .openConnections:
+                lines.write(name, head, securityLabels[target.securityLevel]!, target.openConnections, into: &w)
+            case .connectDuration:
+                let histogram = target.connectDuration
+                let les = leLabels[leOfTarget[t]]
+                var cumulative: UInt64 = 0
+                for (b, count) in histogram.bucketCounts.enumerated() {
+                    cumulative += count
+                    lines.write(bucketName, head, les[b], cumulative, into: &w)
+                }
+                lines.write(sumName, head, close, double: histogram.sum, into: &w)
+                lines.write(countName, head, close, cumulative, into: &w)
+            case .lastTransitionTimestamp:
+                for k in subchannels {
+                    let time = target.subchannels[subchannelIndex[k]].lastTransitionTime
+                    lines.write(name, subchannelHeads[k], close, double: time, into: &w)
+                }
+            case .healthCheckStatus:
+                for k in subchannels {
+                    let subchannel = target.subchannels[subchannelIndex[k]]
+                    guard subchannel.exists else { continue }
+                    for (s, status) in HealthStatus.allCases.enumerated() {
+                        lines.write(name, subchannelHeads[k], statusLabels[s], subchannel.health == status ? 1 : 0, into: &w)
+                    }
+                }
+            case .resolverUpdates: lines.write(name, head, close, target.resolverUpdates, into: &w)
+            case .resolverErrors: lines.write(name, head, close, target.resolverErrors, into: &w)
+            case .picks: lines.write(name, head, close, target.picks, into: &w)
+            case .pickFailures: lines.write(name, head, close, target.pickFailures, into: &w)
+            }
+        }
+    }
+}
