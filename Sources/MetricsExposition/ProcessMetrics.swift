@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -101,5 +103,33 @@ public struct ProcessMetrics: Sendable, Hashable {
             bytes.append(contentsOf: chunk[0..<n])
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Reads ``ProcessMetrics`` at most once per `interval` and hands out the last reading in between.
+///
+/// Reading /proc costs a few file reads and a listing of /proc/self/fd (hundreds of entries with a pool's
+/// connections): tens of microseconds, which is most of what a scrape of an unchanged pool costs when it is
+/// scraped thousands of times a second. The numbers are at most `interval` old, far below any scrape period.
+public final class ProcessMetricsSampler: Sendable {
+    private struct Reading {
+        var at: ContinuousClock.Instant
+        var metrics: ProcessMetrics?
+    }
+
+    private let interval: Duration
+    private let last = Mutex<Reading?>(nil)
+
+    public init(interval: Duration = .milliseconds(250)) {
+        self.interval = interval
+    }
+
+    /// The last reading, or a new one when it is older than `interval`.
+    public func current() -> ProcessMetrics? {
+        let now = ContinuousClock.now
+        if let kept = last.withLock({ $0 }), now - kept.at < interval { return kept.metrics }
+        let metrics = ProcessMetrics.read()
+        last.withLock { $0 = Reading(at: now, metrics: metrics) }
+        return metrics
     }
 }

@@ -16,6 +16,7 @@ struct MetricsEndpoint: Sendable {
     let runtime: ServiceRuntime
     let targetFamilies: TargetFamiliesCache
     let warmer: MetricsWarmer
+    let processMetrics = ProcessMetricsSampler()
 
     init(runtime: ServiceRuntime) {
         let targetFamilies = TargetFamiliesCache()
@@ -23,7 +24,7 @@ struct MetricsEndpoint: Sendable {
         self.targetFamilies = targetFamilies
         self.warmer = MetricsWarmer(version: { runtime.pool.version }) { format, gzip, version in
             targetFamilies.prepare(version: version, format: format, gzip: gzip) {
-                Self.snapshot(of: runtime, version: version, withTargets: true)
+                Self.snapshot(of: runtime, version: version, withTargets: true, process: nil)
             }
         }
     }
@@ -47,10 +48,13 @@ struct MetricsEndpoint: Sendable {
     /// Everything `/metrics` shows; `withTargets: false` leaves the targets out (the process-wide
     /// families only), which spares copying every target's stats.
     func snapshot(version: UInt64, withTargets: Bool = true) -> MetricsSnapshot {
-        Self.snapshot(of: runtime, version: version, withTargets: withTargets)
+        Self.snapshot(of: runtime, version: version, withTargets: withTargets, process: processMetrics.current())
     }
 
-    static func snapshot(of runtime: ServiceRuntime, version: UInt64, withTargets: Bool) -> MetricsSnapshot {
+    /// `process` is nil where only the target families are rendered (the warmer).
+    static func snapshot(of runtime: ServiceRuntime, version: UInt64, withTargets: Bool, process: ProcessMetrics?)
+        -> MetricsSnapshot
+    {
         let targets = withTargets ? MetricsSnapshotBuilder.targets(runtime.pool.snapshot()) : []
         let history = runtime.history.snapshot
         let (reloads, failures) = runtime.reloadCounters
@@ -63,7 +67,7 @@ struct MetricsEndpoint: Sendable {
             configReloads: reloads, configReloadFailures: failures, http: runtime.httpMetrics.snapshot,
             shardIndex: UInt64(runtime.replica.index), shardCount: UInt64(runtime.replica.count),
             build: BuildInfo(version: CCPoolVersion.version, revision: CCPoolVersion.revision, swiftVersion: CCPoolVersion.swift),
-            process: ProcessMetrics.read())
+            process: process)
     }
 }
 
