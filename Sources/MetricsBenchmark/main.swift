@@ -48,7 +48,7 @@ for (label, targets) in [("10k", 205), ("100k", 2041)] {
     _ = cache.render(version: 1, format: .prometheusText) { _ in snapshot }
     measure("unchanged pool: kept target families + fresh tail \(label)", iterations: iterations) {
         let (targets, rest) = cache.render(version: 1, format: .prometheusText) { _ in snapshot }
-        return targets.count + rest.count
+        return targets.reduce(rest.count) { $0 + $1.count }
     }
 }
 
@@ -63,7 +63,7 @@ do {
     measure("pool changed: target families rendered again + tail, 5000 x 3", iterations: iterations) {
         version += 1
         let (targets, rest) = cache.render(version: version, format: .prometheusText) { _ in snapshot }
-        return targets.count + rest.count
+        return targets.reduce(rest.count) { $0 + $1.count }
     }
     measure("pool changed: gzip scrape (render + compress), 5000 x 3", iterations: iterations) {
         version += 1

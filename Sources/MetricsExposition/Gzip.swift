@@ -31,29 +31,40 @@ public enum Gzip {
         try input.withUnsafeBytes { input in Result { () throws(Failure) in try compressPrefix(input, level: level) } }.get()
     }
 
-    /// Compresses `input` as the prefix of gzip bodies. A large input is cut in two halves compressed at
-    /// the same time on two threads, each ending with a full flush, and their blocks put one after the other
-    /// (as pigz does: a block never refers back across the cut, so the joined stream is valid deflate);
-    /// the second half's CRC-32 is combined into the first's.
+    /// Compresses `input` as the prefix of gzip bodies; a large input is cut in two halves compressed at once.
     public static func compressPrefix(_ input: UnsafeRawBufferPointer, level: Int32 = 1) throws(Failure) -> Prefix {
-        guard input.count >= parallelThreshold else {
+        guard input.count >= parallelThreshold else { return try compressPrefix(chunks: [input], level: level) }
+        let half = input.count / 2
+        return try compressPrefix(
+            chunks: [UnsafeRawBufferPointer(rebasing: input[..<half]), UnsafeRawBufferPointer(rebasing: input[half...])],
+            level: level)
+    }
+
+    /// Compresses `chunks`, one after the other, as the prefix of gzip bodies. Each chunk is compressed on a
+    /// thread of its own, ending with a full flush, and their blocks put one after the other (as pigz does: a
+    /// block never refers back across a cut, so the joined stream is valid deflate); the CRC-32s are combined.
+    public static func compressPrefix(chunks: [UnsafeRawBufferPointer], level: Int32 = 1) throws(Failure) -> Prefix {
+        if chunks.count == 1 {
+            let input = chunks[0]
             return Prefix(deflated: try deflateRaw(input, level: level, flush: Z_FULL_FLUSH), crc: crc(input), count: input.count)
         }
-        // Read by both threads; concurrentPerform returns only when both are done, while `input` is valid.
-        nonisolated(unsafe) let halves = [UnsafeRawBufferPointer(rebasing: input[..<(input.count / 2)]),
-                      UnsafeRawBufferPointer(rebasing: input[(input.count / 2)...])]
-        let results = Mutex<[Result<Prefix, Failure>?]>([nil, nil])
-        DispatchQueue.concurrentPerform(iterations: 2) { i in
-            let half = halves[i]
-            let result = Result { () throws(Failure) in
-                Prefix(deflated: try deflateRaw(half, level: level, flush: Z_FULL_FLUSH), crc: crc(half), count: half.count)
-            }
+        // Read by the threads; concurrentPerform returns only when all are done, while the chunks are valid.
+        nonisolated(unsafe) let chunks = chunks
+        let results = Mutex<[Result<Prefix, Failure>?]>(Array(repeating: nil, count: chunks.count))
+        DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
+            let result = Result { () throws(Failure) in try compressPrefix(chunks: [chunks[i]], level: level) }
             results.withLock { $0[i] = result }
         }
-        let (first, second) = try results.withLock { results throws(Failure) in (try results[0]!.get(), try results[1]!.get()) }
-        return Prefix(
-            deflated: first.deflated + second.deflated, crc: crc32_combine(first.crc, second.crc, second.count),
-            count: input.count)
+        let outcomes = results.withLock { $0.map { $0! } }
+        var parts: [Prefix] = []
+        for outcome in outcomes { parts.append(try outcome.get()) }
+        var joined = parts[0]
+        for part in parts.dropFirst() {
+            joined = Prefix(
+                deflated: joined.deflated + part.deflated, crc: crc32_combine(joined.crc, part.crc, part.count),
+                count: joined.count + part.count)
+        }
+        return joined
     }
 
     /// Below this, a prefix is compressed on the calling thread alone.

@@ -1,3 +1,7 @@
+import Dispatch
+import SharedBytes
+import Synchronization
+
 /// Renders a `MetricsSnapshot` as every family of METRICS.md, in the table's order, each family once and
 /// contiguous: the target families family by family straight into the output (``TargetFamiliesWriter``),
 /// then the process-wide families.
@@ -46,6 +50,36 @@ public struct MetricsRenderer: ~Copyable, Sendable {
     public static func writeTargetFamilies(_ snapshot: MetricsSnapshot, into w: inout ExpositionWriter) {
         TargetFamiliesWriter(snapshot).write(into: &w)
     }
+
+    /// The target families as shared buffers to send one after the other. A large pool's are written in
+    /// two halves on two threads at once (about 36 MB at 15,000 subchannels: the first scrape after a
+    /// change waits for this). The larger of `expectedSize` (the size of the last render) and an estimate
+    /// from the snapshot is reserved up front.
+    public static func renderTargetFamilies(_ snapshot: MetricsSnapshot, format: ExpositionFormat, expectedSize: Int = 0)
+        -> [SharedBuffer]
+    {
+        let writer = TargetFamiliesWriter(snapshot)
+        let expectedSize = max(expectedSize, writer.estimatedSize)
+        guard expectedSize >= parallelThreshold else {
+            var w = ExpositionWriter(format: format, reservingCapacity: expectedSize + expectedSize / 8)
+            writer.write(into: &w)
+            return [w.sharedBuffer()]
+        }
+        let (first, second) = writer.halves()
+        let parts = Mutex<[SharedBuffer?]>([nil, nil])
+        // The writer is only read, by both threads; concurrentPerform returns when both are done.
+        nonisolated(unsafe) let shared = writer
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            var w = ExpositionWriter(format: format, reservingCapacity: expectedSize / 2 + expectedSize / 8)
+            shared.write(i == 0 ? first : second, into: &w)
+            let part = w.sharedBuffer()
+            parts.withLock { $0[i] = part }
+        }
+        return parts.withLock { $0.map { $0! } }
+    }
+
+    /// Below this expected size, the target families are written on the calling thread alone.
+    static let parallelThreshold = 4 << 20
 
     /// The process-wide families after the target families (history, config reloads, HTTP, shard, build,
     /// process) and the end of the exposition (OpenMetrics' `# EOF`). Ignores the snapshot's targets.

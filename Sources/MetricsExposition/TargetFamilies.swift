@@ -184,17 +184,64 @@ struct TargetFamiliesWriter: ~Copyable {
 
     /// Every target family with its samples, and `ccpool_channels` and `ccpool_targets`, in METRICS.md's order.
     func write(into w: inout ExpositionWriter) {
+        write(TargetFamily.allCases[...], into: &w)
+    }
+
+    /// `families` (a run of `TargetFamily.allCases`) with their samples, `ccpool_channels` when the run
+    /// includes the channel transitions, and `ccpool_targets` when it ends with the last family: the runs
+    /// of one split, written one after the other, are the whole of ``write(into:)``.
+    func write(_ families: ArraySlice<TargetFamily>, into w: inout ExpositionWriter) {
         arena.withUnsafeBytes { arena in
             let lines = Lines(arena: arena.baseAddress!)
-            for family in TargetFamily.allCases {
+            for family in families {
                 if family.isSubchannelSeries && !subchannelSeries { continue }
                 w.family(family.name, family.type, help: family.help)
                 writeSamples(of: family, lines, into: &w)
                 if family == .channelTransitions { writeChannelCounts(into: &w) }
             }
         }
-        w.family("ccpool_targets", .gauge, help: "Targets owned by this process.")
-        w.sample("ccpool_targets", UInt64(targets.count))
+        if families.endIndex == TargetFamily.allCases.endIndex {
+            w.family("ccpool_targets", .gauge, help: "Targets owned by this process.")
+            w.sample("ccpool_targets", UInt64(targets.count))
+        }
+    }
+
+    /// About how many bytes ``write(into:)`` writes (sample lines of typical length), to reserve up front.
+    var estimatedSize: Int {
+        guard !targets.isEmpty else { return 4096 }
+        let targetHeadBytes = targetHeads.reduce(0) { $0 + $1.count } / targets.count
+        let subchannelHeadBytes = subchannelHeads.isEmpty ? 0 : subchannelHeads.reduce(0) { $0 + $1.count } / subchannelHeads.count
+        // Per target: 33 lines (channel state and transitions, histogram, counters); per subchannel: 16 with
+        // the subchannel series, none without. A line is its name (~45), its head and its end (~20).
+        let perTarget = 33 * (65 + targetHeadBytes)
+        let perSubchannel = subchannelSeries ? 16 * (65 + subchannelHeadBytes) : 0
+        return 4096 + targets.count * perTarget + subchannelHeads.count * perSubchannel
+    }
+
+    /// Where to cut the families in two runs of about the same size (by sample lines per target), so that
+    /// two threads can write them at once.
+    func halves() -> (ArraySlice<TargetFamily>, ArraySlice<TargetFamily>) {
+        let perSubchannel = targets.isEmpty ? 0 : subchannelHeads.count / targets.count
+        let states = ConnectivityState.allCases.count
+        func lines(_ family: TargetFamily) -> Int {
+            if family.isSubchannelSeries && !subchannelSeries { return 0 }
+            switch family {
+            case .channelState, .channelTransitions: return states
+            case .subchannelState, .subchannelTransitions, .healthCheckStatus: return states * perSubchannel
+            case .lastTransitionTimestamp: return perSubchannel
+            case .connectDuration: return HistogramSnapshot.connectBounds.count + 3
+            default: return 1
+            }
+        }
+        let all = TargetFamily.allCases
+        let total = all.reduce(0) { $0 + lines($1) }
+        var cut = 0
+        var sum = 0
+        while cut < all.count && 2 * (sum + lines(all[cut])) <= total {
+            sum += lines(all[cut])
+            cut += 1
+        }
+        return (all[..<cut], all[cut...])
     }
 
     private func writeChannelCounts(into w: inout ExpositionWriter) {
@@ -234,22 +281,31 @@ struct TargetFamiliesWriter: ~Copyable {
     }
 
     private func writeSamples(of family: TargetFamily, _ lines: Lines, into w: inout ExpositionWriter) {
+        // Through a buffer pointer, a target is read in place: iterating the array would copy each one (and
+        // retain every reference in it) once per family.
+        targets.withUnsafeBufferPointer { targets in writeSamples(of: family, targets, lines, into: &w) }
+    }
+
+    private func writeSamples(
+        of family: TargetFamily, _ targets: UnsafeBufferPointer<TargetMetrics>, _ lines: Lines, into w: inout ExpositionWriter
+    ) {
         let name = names[family.rawValue]
         let stateCount = ConnectivityState.allCases.count
-        for (t, target) in targets.enumerated() {
+        for t in targets.indices {
             let head = targetHeads[t]
+            let target = targets.baseAddress! + t  // read in place: `target.pointee.field`
             let subchannels = firstSubchannel[t]..<firstSubchannel[t + 1]
             switch family {
             case .channelState:
                 for s in 0..<stateCount {
-                    lines.write(name, head, stateLabels[s], target.state.index == s ? 1 : 0, into: &w)
+                    lines.write(name, head, stateLabels[s], target.pointee.state.index == s ? 1 : 0, into: &w)
                 }
             case .channelTransitions:
-                let counts = target.channelTransitions.counts
+                let counts = target.pointee.channelTransitions.counts
                 for s in 0..<stateCount { lines.write(name, head, toLabels[s], counts[s], into: &w) }
             case .subchannelState:
                 for k in subchannels {
-                    let subchannel = target.subchannels[subchannelIndex[k]]
+                    let subchannel = target.pointee.subchannels[subchannelIndex[k]]
                     guard subchannel.exists else { continue }
                     for s in 0..<stateCount {
                         lines.write(name, subchannelHeads[k], stateLabels[s], subchannel.state.index == s ? 1 : 0, into: &w)
@@ -257,18 +313,18 @@ struct TargetFamiliesWriter: ~Copyable {
                 }
             case .subchannelTransitions:
                 for k in subchannels {
-                    let counts = target.subchannels[subchannelIndex[k]].transitions.counts
+                    let counts = target.pointee.subchannels[subchannelIndex[k]].transitions.counts
                     for s in 0..<stateCount { lines.write(name, subchannelHeads[k], toLabels[s], counts[s], into: &w) }
                 }
-            case .attemptsSucceeded: lines.write(name, head, close, target.connectionAttemptsSucceeded, into: &w)
-            case .attemptsFailed: lines.write(name, head, close, target.connectionAttemptsFailed, into: &w)
+            case .attemptsSucceeded: lines.write(name, head, close, target.pointee.connectionAttemptsSucceeded, into: &w)
+            case .attemptsFailed: lines.write(name, head, close, target.pointee.connectionAttemptsFailed, into: &w)
             case .disconnections:
-                let counts = target.disconnections.counts
+                let counts = target.pointee.disconnections.counts
                 for r in counts.indices where counts[r] > 0 { lines.write(name, head, reasonLabels[r], counts[r], into: &w) }
             case .openConnections:
-                lines.write(name, head, securityLabels[target.securityLevel]!, target.openConnections, into: &w)
+                lines.write(name, head, securityLabels[target.pointee.securityLevel]!, target.pointee.openConnections, into: &w)
             case .connectDuration:
-                let histogram = target.connectDuration
+                let histogram = target.pointee.connectDuration
                 let les = leLabels[leOfTarget[t]]
                 var cumulative: UInt64 = 0
                 for (b, count) in histogram.bucketCounts.enumerated() {
@@ -279,21 +335,21 @@ struct TargetFamiliesWriter: ~Copyable {
                 lines.write(countName, head, close, cumulative, into: &w)
             case .lastTransitionTimestamp:
                 for k in subchannels {
-                    let time = target.subchannels[subchannelIndex[k]].lastTransitionTime
+                    let time = target.pointee.subchannels[subchannelIndex[k]].lastTransitionTime
                     lines.write(name, subchannelHeads[k], close, double: time, into: &w)
                 }
             case .healthCheckStatus:
                 for k in subchannels {
-                    let subchannel = target.subchannels[subchannelIndex[k]]
+                    let subchannel = target.pointee.subchannels[subchannelIndex[k]]
                     guard subchannel.exists else { continue }
                     for (s, status) in HealthStatus.allCases.enumerated() {
                         lines.write(name, subchannelHeads[k], statusLabels[s], subchannel.health == status ? 1 : 0, into: &w)
                     }
                 }
-            case .resolverUpdates: lines.write(name, head, close, target.resolverUpdates, into: &w)
-            case .resolverErrors: lines.write(name, head, close, target.resolverErrors, into: &w)
-            case .picks: lines.write(name, head, close, target.picks, into: &w)
-            case .pickFailures: lines.write(name, head, close, target.pickFailures, into: &w)
+            case .resolverUpdates: lines.write(name, head, close, target.pointee.resolverUpdates, into: &w)
+            case .resolverErrors: lines.write(name, head, close, target.pointee.resolverErrors, into: &w)
+            case .picks: lines.write(name, head, close, target.pointee.picks, into: &w)
+            case .pickFailures: lines.write(name, head, close, target.pointee.pickFailures, into: &w)
             }
         }
     }

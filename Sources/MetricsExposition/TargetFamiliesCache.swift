@@ -26,7 +26,7 @@ public final class TargetFamiliesCache: Sendable {
         var version: UInt64?
         /// When the kept bytes' version was first asked for: every snapshot behind them is newer.
         var since: ContinuousClock.Instant?
-        var rendered: [ExpositionFormat: SharedBuffer] = [:]
+        var rendered: [ExpositionFormat: [SharedBuffer]] = [:]
         var compressed: [ExpositionFormat: Gzip.Prefix] = [:]
         var renders = 0
         /// The size of the last render, reserved up front for the next one.
@@ -43,16 +43,15 @@ public final class TargetFamiliesCache: Sendable {
             compressed.removeAll()
         }
 
-        mutating func render(_ snapshot: MetricsSnapshot, _ format: ExpositionFormat) -> SharedBuffer {
-            var writer = ExpositionWriter(format: format, reservingCapacity: lastSize + lastSize / 8)
-            MetricsRenderer.writeTargetFamilies(snapshot, into: &writer)
-            lastSize = writer.count
+        mutating func render(_ snapshot: MetricsSnapshot, _ format: ExpositionFormat) -> [SharedBuffer] {
+            let parts = MetricsRenderer.renderTargetFamilies(snapshot, format: format, expectedSize: lastSize)
+            lastSize = parts.reduce(0) { $0 + $1.count }
             renders += 1
-            return writer.sharedBuffer()
+            return parts
         }
 
         /// The kept target families for `format`, rendered from `snapshot()` when there are none.
-        mutating func targetFamilies(_ format: ExpositionFormat, _ snapshot: () -> MetricsSnapshot) -> SharedBuffer {
+        mutating func targetFamilies(_ format: ExpositionFormat, _ snapshot: () -> MetricsSnapshot) -> [SharedBuffer] {
             if let kept = rendered[format] { return kept }
             let bytes = render(snapshot(), format)
             rendered[format] = bytes
@@ -64,11 +63,13 @@ public final class TargetFamiliesCache: Sendable {
             _ format: ExpositionFormat, level: Int32, _ snapshot: () -> MetricsSnapshot
         ) -> Result<Gzip.Prefix, Gzip.Failure> {
             if let kept = compressed[format] { return .success(kept) }
-            let text = targetFamilies(format, snapshot)
+            let parts = targetFamilies(format, snapshot)
             do throws(Gzip.Failure) {
-                let prefix = try text.withUnsafeBytes { text in
-                    Result { () throws(Gzip.Failure) in try Gzip.compressPrefix(text, level: level) }
-                }.get()
+                let chunks = parts.map { UnsafeRawBufferPointer(start: $0.base, count: $0.count) }
+                let prefix = try withExtendedLifetime(parts) { () throws(Gzip.Failure) in
+                    chunks.count == 1
+                        ? try Gzip.compressPrefix(chunks[0], level: level) : try Gzip.compressPrefix(chunks: chunks, level: level)
+                }
                 compressed[format] = prefix
                 return .success(prefix)
             } catch {
@@ -94,7 +95,7 @@ public final class TargetFamiliesCache: Sendable {
     public func render(
         version: UInt64, format: ExpositionFormat, arrived: ContinuousClock.Instant = .now,
         snapshot: (_ withTargets: Bool) -> MetricsSnapshot
-    ) -> (targets: SharedBuffer, rest: SharedBuffer) {
+    ) -> (targets: [SharedBuffer], rest: SharedBuffer) {
         var fresh: MetricsSnapshot?
         let targets = state.withLock { state in
             state.start(version, arrived: arrived)

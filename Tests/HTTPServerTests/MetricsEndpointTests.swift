@@ -30,7 +30,7 @@ import SharedBytes
                     return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(copying: zipped))
                 }
                 let (targets, rest) = self.cache.render(version: version, format: format) { _ in self.snapshot(version) }
-                return HTTPResponse(status: 200, headers: headers, parts: [targets, rest])
+                return HTTPResponse(status: 200, headers: headers, parts: targets + [rest])
             }
             return router
         }

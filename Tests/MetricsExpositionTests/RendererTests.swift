@@ -129,6 +129,29 @@ import Testing
         let now = Date().timeIntervalSince1970
         #expect(process.startTimeSeconds > now - 86_400 * 30 && process.startTimeSeconds <= now + 1)
     }
+
+    @Test("open descriptors counted with one poll over the table agree with listing /proc/self/fd")
+    func openDescriptorsByPollMatchTheListing() throws {
+        // 600 pipes: 1,200 more descriptors, so the table has grown past its first sizes.
+        var pipes: [Int32] = []
+        defer { pipes.forEach { _ = close($0) } }
+        for _ in 0..<600 {
+            var ends: [Int32] = [0, 0]
+            try #require(pipe(&ends) == 0)
+            pipes += ends
+        }
+        // Other tests run in parallel and open and close descriptors: retry (a bounded number of times)
+        // until two readings agree with a listing taken between them.
+        var agreed = false
+        for _ in 0..<50 where !agreed {
+            let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+            let byPoll = ProcessMetrics.countOpenFDs(status: status)
+            let byListing = ProcessMetrics.countOpenFDsByListing()
+            agreed = byPoll == byListing && byPoll == ProcessMetrics.countOpenFDs(status: status)
+            #expect(byPoll >= 1_200)
+        }
+        #expect(agreed)
+    }
 }
 
 @Suite struct NegotiationTests {
@@ -216,7 +239,7 @@ import Testing
                 if !withTargets { s.targets = [] }
                 return s
             }
-            return bytes(targets) + bytes(rest)
+            return targets.flatMap(bytes) + bytes(rest)
         }
         let first = render(7, Fixtures.small)
         #expect(first == MetricsRenderer.render(Fixtures.small, format: .prometheusText))
@@ -248,11 +271,11 @@ import Testing
         #expect(cache.renderCount == 1)
         // The pool moved on (version 2), but this scrape waited since before that render's snapshot.
         let (shared, _) = cache.render(version: 2, format: .prometheusText, arrived: queuedSince) { _ in changed }
-        #expect(bytes(shared) == bytes(rendered))
+        #expect(shared.flatMap(bytes) == rendered.flatMap(bytes))
         #expect(cache.renderCount == 1)
         // A scrape arriving now must see version 2.
         let (fresh, rest) = cache.render(version: 2, format: .prometheusText) { _ in changed }
-        #expect(bytes(fresh) + bytes(rest) == MetricsRenderer.render(changed, format: .prometheusText))
+        #expect(fresh.flatMap(bytes) + bytes(rest) == MetricsRenderer.render(changed, format: .prometheusText))
         #expect(cache.renderCount == 2)
     }
 

@@ -1,4 +1,5 @@
 import MetricsExposition
+import SharedBytes
 import Testing
 
 /// The target families are written by a specialised writer (label sets laid out once, lines copied from
@@ -107,6 +108,26 @@ import Testing
         #expect(Self.rendered(withoutSubchannelSeries, format) == Self.reference(withoutSubchannelSeries, format: format))
         let empty = MetricsSnapshot(version: 1, build: BuildInfo(version: "v", revision: "r", swiftVersion: "s"))
         #expect(Self.rendered(empty, format) == Self.reference(empty, format: format))
+    }
+
+    @Test("a large pool's target families are written in two parts at once, together the same bytes")
+    func largePoolsRenderInTwoParts() {
+        for subchannelSeries in [true, false] {
+            var snapshot = MetricsSnapshot.synthetic(targets: 2500, subchannelsPerTarget: 3)
+            snapshot.subchannelSeries = subchannelSeries
+            for format in ExpositionFormat.allCases {
+                let parts = MetricsRenderer.renderTargetFamilies(snapshot, format: format)
+                #expect(parts.count == 2)
+                let joined = parts.flatMap { part in part.withUnsafeBytes { Array($0) } }
+                #expect(joined == Self.rendered(snapshot, format), "subchannel series \(subchannelSeries), \(format)")
+                // The cut balances the halves.
+                let (small, large) = (min(parts[0].count, parts[1].count), max(parts[0].count, parts[1].count))
+                #expect(Double(small) > 0.6 * Double(large), "\(parts[0].count) and \(parts[1].count) bytes")
+            }
+        }
+        let small = MetricsRenderer.renderTargetFamilies(Self.awkward, format: .prometheusText)
+        #expect(small.count == 1)
+        #expect(small[0].withUnsafeBytes { Array($0) } == Self.rendered(Self.awkward, .prometheusText))
     }
 
     @Test func escapesLabelValuesOnce() {

@@ -42,7 +42,7 @@ struct MetricsEndpoint: Sendable {
             return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(copying: zipped))
         }
         let (targets, rest) = targetFamilies.render(version: version, format: format, snapshot: snapshot)
-        return HTTPResponse(status: 200, headers: headers, parts: [targets, rest])
+        return HTTPResponse(status: 200, headers: headers, parts: targets + [rest])
     }
 
     /// Everything `/metrics` shows; `withTargets: false` leaves the targets out (the process-wide
@@ -55,7 +55,7 @@ struct MetricsEndpoint: Sendable {
     static func snapshot(of runtime: ServiceRuntime, version: UInt64, withTargets: Bool, process: ProcessMetrics?)
         -> MetricsSnapshot
     {
-        let targets = withTargets ? MetricsSnapshotBuilder.targets(runtime.pool.snapshot()) : []
+        let targets = withTargets ? MetricsSnapshotBuilder.targets(runtime.pool) : []
         let history = runtime.history.snapshot
         let (reloads, failures) = runtime.reloadCounters
         return MetricsSnapshot(

@@ -6,30 +6,33 @@ import MetricsExposition
 /// (target, address) for the subchannel families, including addresses whose subchannel is gone
 /// (their counters must keep matching the history).
 enum MetricsSnapshotBuilder {
-    static func targets(_ snapshot: PoolSnapshot) -> [TargetMetrics] {
-        snapshot.targets.map(target)
+    /// Every target of `pool`, in name order.
+    static func targets(_ pool: Pool) -> [TargetMetrics] {
+        pool.mapTargets(target)
     }
 
-    static func target(_ target: TargetSnapshot) -> TargetMetrics {
-        let stats = target.stats
-        var metrics = TargetMetrics(name: target.definition.name, state: state(stats.state))
+    static func target(_ definition: PoolTarget, _ stats: TargetStats.Values) -> TargetMetrics {
+        var metrics = TargetMetrics(name: definition.name, state: state(stats.state))
         for (to, count) in stats.channelTransitions { metrics.channelTransitions[state(to)] = count }
-        var byAddress: [String: SubchannelMetrics] = [:]
+        var subchannels: [SubchannelMetrics] = []
+        subchannels.reserveCapacity(stats.addressSeries.count)
         for (address, series) in stats.addressSeries {
             var counters = StateCounters()
             for (to, count) in series.transitions { counters[state(to)] = count }
             let current = series.current.flatMap { stats.subchannels[$0] }
-            byAddress[address] = SubchannelMetrics(
+            subchannels.append(SubchannelMetrics(
                 id: UInt64(current?.id.rawValue ?? 0), address: address, state: state(current?.state ?? .shutdown),
                 health: health(current?.health ?? .unknown),
                 lastTransitionTime: series.lastTransition?.timeIntervalSince1970 ?? 0, transitions: counters,
-                exists: current != nil)
+                exists: current != nil))
         }
-        metrics.subchannels = byAddress.keys.sorted().map { byAddress[$0]! }
+        // Addresses are the series' keys, so unique: sorting by them is a total order.
+        subchannels.sort { $0.address < $1.address }
+        metrics.subchannels = subchannels
         metrics.connectionAttemptsSucceeded = stats.attemptsSucceeded
         metrics.connectionAttemptsFailed = stats.attemptsFailed
         for (reason, count) in stats.disconnections { metrics.disconnections[disconnect(reason)] += count }
-        metrics.securityLevel = target.definition.options.connectorIdentity == "plaintext" ? .none : .privacyAndIntegrity
+        metrics.securityLevel = definition.options.connectorIdentity == "plaintext" ? .none : .privacyAndIntegrity
         metrics.openConnections = UInt64(stats.openConnections)
         metrics.connectDuration = HistogramSnapshot(
             bounds: TargetStats.connectBounds, bucketCounts: stats.connectBuckets, sum: stats.connectSum)

@@ -1,4 +1,5 @@
 import CCPoolCore
+import Dispatch
 import Foundation
 import Logging
 import NIOCore
@@ -176,6 +177,28 @@ public final class Pool: Sendable {
             .map { TargetSnapshot(definition: $0.definition, shard: $0.shard, stats: $0.stats.snapshot) }
             .sorted { $0.definition.name < $1.definition.name }
         return PoolSnapshot(version: version, targets: targets)
+    }
+
+    /// `transform` of every target's definition and stats, in name order, each read under its target's lock
+    /// without copying the stats: what `/metrics` needs from 5,000 targets at a fraction of ``snapshot()``.
+    /// A large pool is mapped in two halves on two threads at once.
+    public func mapTargets<T: Sendable>(_ transform: @escaping @Sendable (PoolTarget, TargetStats.Values) -> T) -> [T] {
+        let current = entries.withLock { $0 }
+        let names = current.keys.sorted()
+        @Sendable func map(_ range: Range<Int>) -> [T] {
+            names[range].map { name in
+                let entry = current[name]!
+                return entry.stats.read { transform(entry.definition, $0) }
+            }
+        }
+        guard names.count >= 1024 else { return map(names.indices) }
+        let middle = names.count / 2
+        let halves = Mutex<[[T]]>([[], []])
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let half = map(i == 0 ? 0..<middle : middle..<names.count)
+            halves.withLock { $0[i] = half }
+        }
+        return halves.withLock { $0[0] + $0[1] }
     }
 
     /// Every target's definition and the few values the dashboard's overview shows, sorted by name: one

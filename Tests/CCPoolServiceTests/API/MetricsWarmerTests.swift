@@ -49,7 +49,7 @@ import Testing
         cache.prepare(version: 3, format: .prometheusText, gzip: true) { snapshot }
         #expect(cache.renderCount == 1)
         let (targets, rest) = cache.render(version: 3, format: .prometheusText) { _ in snapshot }
-        #expect(targets.withUnsafeBytes { Array($0) } + rest.withUnsafeBytes { Array($0) } == MetricsRenderer.render(snapshot, format: .prometheusText))
+        #expect(targets.flatMap { $0.withUnsafeBytes { Array($0) } } + rest.withUnsafeBytes { Array($0) } == MetricsRenderer.render(snapshot, format: .prometheusText))
         _ = try cache.renderGzip(version: 3, format: .prometheusText) { _ in snapshot }
         #expect(cache.renderCount == 1)
     }
