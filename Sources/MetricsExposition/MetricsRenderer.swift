@@ -68,10 +68,9 @@ public struct MetricsRenderer: ~Copyable, Sendable {
         let (first, second) = writer.halves()
         let parts = Mutex<[SharedBuffer?]>([nil, nil])
         // The writer is only read, by both threads; concurrentPerform returns when both are done.
-        nonisolated(unsafe) let shared = writer
         DispatchQueue.concurrentPerform(iterations: 2) { i in
             var w = ExpositionWriter(format: format, reservingCapacity: expectedSize / 2 + expectedSize / 8)
-            shared.write(i == 0 ? first : second, into: &w)
+            writer.write(i == 0 ? first : second, into: &w)
             let part = w.sharedBuffer()
             parts.withLock { $0[i] = part }
         }

@@ -43,12 +43,26 @@ enum MetricsSnapshotBuilder {
         return metrics
     }
 
+    // The two modules spell the same states; a switch, not a lookup by raw value (a string match per
+    // subchannel showed in profiles of a 15,000-subchannel render).
     static func state(_ state: CCPoolCore.ConnectivityState) -> MetricsExposition.ConnectivityState {
-        MetricsExposition.ConnectivityState(rawValue: state.rawValue)!
+        switch state {
+        case .idle: .idle
+        case .connecting: .connecting
+        case .ready: .ready
+        case .transientFailure: .transientFailure
+        case .shutdown: .shutdown
+        }
     }
 
     static func health(_ health: CCPoolCore.HealthStatus) -> MetricsExposition.HealthStatus {
-        MetricsExposition.HealthStatus(rawValue: health.rawValue)!
+        switch health {
+        case .serving: .serving
+        case .notServing: .notServing
+        case .unknown: .unknown
+        case .serviceUnknown: .serviceUnknown
+        case .disabled: .disabled
+        }
     }
 
     static func disconnect(_ reason: CCPoolCore.DisconnectReason) -> MetricsExposition.DisconnectReason {

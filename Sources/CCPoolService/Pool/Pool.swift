@@ -187,8 +187,8 @@ public final class Pool: Sendable {
         let names = current.keys.sorted()
         @Sendable func map(_ range: Range<Int>) -> [T] {
             names[range].map { name in
-                let entry = current[name]!
-                return entry.stats.read { transform(entry.definition, $0) }
+                let (definition, stats) = current[name].map { ($0.definition, $0.stats) }!
+                return stats.read { transform(definition, $0) }
             }
         }
         guard names.count >= 1024 else { return map(names.indices) }
