@@ -1,5 +1,6 @@
 import CZlib
 import Dispatch
+import SharedBytes
 import Synchronization
 
 /// gzip (RFC 1952) compression with zlib, for `Content-Encoding: gzip` bodies.
@@ -18,13 +19,26 @@ public enum Gzip {
     }
 
     /// A compressed prefix of a gzip body, kept so that bodies sharing it compress only their tail
-    /// (``compress(_:after:level:)``): raw deflate blocks, none of them final, ending byte-aligned after a
-    /// full flush (no back-reference crosses into the tail), with the CRC-32 and length of the input.
+    /// (``ending(_:after:level:)``): the gzip header and raw deflate blocks, none of them final, ending
+    /// byte-aligned after a full flush (no back-reference crosses into the tail), with the CRC-32 and length
+    /// of the input.
     public struct Prefix: Sendable {
-        public let deflated: [UInt8]
+        /// The gzip header and the prefix's deflate blocks: the first bytes of every body sharing the prefix,
+        /// sent as they are.
+        public let head: SharedBuffer
         public let crc: UInt
         public let count: Int
     }
+
+    /// Deflate blocks of one run of input, with its CRC-32 and length.
+    private struct Blocks: Sendable {
+        var deflated: [UInt8]
+        var crc: UInt
+        var count: Int
+    }
+
+    /// magic, deflate, no flags, no mtime, no extra flags, Unix (RFC 1952 §2.3)
+    private static let header: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]
 
     /// Compresses `input` as the prefix of gzip bodies.
     public static func compressPrefix(_ input: [UInt8], level: Int32 = 1) throws(Failure) -> Prefix {
@@ -44,51 +58,57 @@ public enum Gzip {
     /// thread of its own, ending with a full flush, and their blocks put one after the other (as pigz does: a
     /// block never refers back across a cut, so the joined stream is valid deflate); the CRC-32s are combined.
     public static func compressPrefix(chunks: [UnsafeRawBufferPointer], level: Int32 = 1) throws(Failure) -> Prefix {
+        var blocks: [Blocks] = []
         if chunks.count == 1 {
-            let input = chunks[0]
-            return Prefix(deflated: try deflateRaw(input, level: level, flush: Z_FULL_FLUSH), crc: crc(input), count: input.count)
+            blocks = [try compressBlocks(chunks[0], level: level)]
+        } else {
+            // Read by the threads; concurrentPerform returns only when all are done, while the chunks are valid.
+            nonisolated(unsafe) let chunks = chunks
+            let results = Mutex<[Result<Blocks, Failure>?]>(Array(repeating: nil, count: chunks.count))
+            DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
+                let result = Result { () throws(Failure) in try compressBlocks(chunks[i], level: level) }
+                results.withLock { $0[i] = result }
+            }
+            for outcome in results.withLock({ $0.map { $0! } }) { blocks.append(try outcome.get()) }
         }
-        // Read by the threads; concurrentPerform returns only when all are done, while the chunks are valid.
-        nonisolated(unsafe) let chunks = chunks
-        let results = Mutex<[Result<Prefix, Failure>?]>(Array(repeating: nil, count: chunks.count))
-        DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
-            let result = Result { () throws(Failure) in try compressPrefix(chunks: [chunks[i]], level: level) }
-            results.withLock { $0[i] = result }
+        var head = header
+        head.reserveCapacity(header.count + blocks.reduce(0) { $0 + $1.deflated.count })
+        var crc = crc32(0, nil, 0)
+        var count = 0
+        for run in blocks {
+            head += run.deflated
+            crc = crc32_combine(crc, run.crc, run.count)
+            count += run.count
         }
-        let outcomes = results.withLock { $0.map { $0! } }
-        var parts: [Prefix] = []
-        for outcome in outcomes { parts.append(try outcome.get()) }
-        var joined = parts[0]
-        for part in parts.dropFirst() {
-            joined = Prefix(
-                deflated: joined.deflated + part.deflated, crc: crc32_combine(joined.crc, part.crc, part.count),
-                count: joined.count + part.count)
-        }
-        return joined
+        return Prefix(head: SharedBuffer(copying: head), crc: crc, count: count)
+    }
+
+    private static func compressBlocks(_ input: UnsafeRawBufferPointer, level: Int32) throws(Failure) -> Blocks {
+        Blocks(deflated: try deflateAll(input, flush: Z_FULL_FLUSH) { ccpool_deflate_init_raw(&$0, level) },
+               crc: crc(input), count: input.count)
     }
 
     /// Below this, a prefix is compressed on the calling thread alone.
     static let parallelThreshold = 1 << 20
 
-    /// One gzip member (RFC 1952) whose data is `prefix` followed by `tail`: the header, the prefix's blocks as
-    /// they are, `tail` deflated with the final block, and the trailer (CRC-32 and length of the whole).
+    /// One gzip member (RFC 1952) whose data is `prefix` followed by `tail`: the prefix's head as it is, then
+    /// ``ending(_:after:level:)``.
     public static func compress(_ tail: [UInt8], after prefix: Prefix, level: Int32 = 1) throws(Failure) -> [UInt8] {
-        try tail.withUnsafeBytes { tail in Result { () throws(Failure) in try compress(tail, after: prefix, level: level) } }.get()
+        let rest = try tail.withUnsafeBytes { tail in
+            Result { () throws(Failure) in try Self.ending(tail, after: prefix, level: level) }
+        }.get()
+        return prefix.head.withUnsafeBytes { Array($0) } + rest
     }
 
-    /// One gzip member whose data is `prefix` followed by `tail`.
-    public static func compress(_ tail: UnsafeRawBufferPointer, after prefix: Prefix, level: Int32 = 1) throws(Failure)
+    /// What follows `prefix.head` in a gzip member whose data is `prefix` followed by `tail`: `tail` deflated
+    /// with the final block, and the trailer (CRC-32 and length of the whole).
+    public static func ending(_ tail: UnsafeRawBufferPointer, after prefix: Prefix, level: Int32 = 1) throws(Failure)
         -> [UInt8]
     {
-        let deflatedTail = try deflateRaw(tail, level: level, flush: Z_FINISH)
-        let crc = crc32_combine(prefix.crc, Self.crc(tail), tail.count)
+        var out = try deflateAll(tail, flush: Z_FINISH) { ccpool_deflate_init_raw_small(&$0, level) }
+        let crc = UInt32(truncatingIfNeeded: crc32_combine(prefix.crc, Self.crc(tail), tail.count))
         let size = UInt32(truncatingIfNeeded: prefix.count + tail.count)
-        var out: [UInt8] = []
-        out.reserveCapacity(10 + prefix.deflated.count + deflatedTail.count + 8)
-        out += [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]  // magic, deflate, no flags, no mtime, Unix
-        out += prefix.deflated
-        out += deflatedTail
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: UInt32(truncatingIfNeeded: crc) >> shift)) }
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: crc >> shift)) }
         for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: size >> shift)) }
         return out
     }
@@ -104,10 +124,6 @@ public enum Gzip {
         return crc
     }
 
-    /// Raw deflate of `input` ending with `flush` (`Z_FULL_FLUSH`: open and byte-aligned; `Z_FINISH`: final).
-    private static func deflateRaw(_ input: UnsafeRawBufferPointer, level: Int32, flush: Int32) throws(Failure) -> [UInt8] {
-        try deflateAll(input, flush: flush) { ccpool_deflate_init_raw(&$0, level) }
-    }
 
     /// Deflates all of `input` in one `deflate` call ending with `flush`, on a stream `start` initialises
     /// (gzip or raw framing).

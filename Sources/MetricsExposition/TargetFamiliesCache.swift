@@ -107,26 +107,28 @@ public final class TargetFamiliesCache: Sendable {
         return (targets, Self.tail(fresh ?? snapshot(false), format).sharedBuffer())
     }
 
-    /// The whole exposition for `format` as one gzip body: the target families compressed once per pool version
-    /// and kept compressed, the process-wide tail compressed now.
+    /// The whole exposition for `format` as one gzip body, in two parts to send one after the other: the
+    /// target families compressed once per pool version and kept (with the gzip header), and the
+    /// process-wide tail compressed now (with the trailer).
     public func renderGzip(
         version: UInt64, format: ExpositionFormat, arrived: ContinuousClock.Instant = .now,
         snapshot: (_ withTargets: Bool) -> MetricsSnapshot
-    ) throws(Gzip.Failure) -> [UInt8] {
+    ) throws(Gzip.Failure) -> [SharedBuffer] {
         var fresh: MetricsSnapshot?
         let level = gzipLevel
-        let prefix = state.withLock { state in
+        let kept = state.withLock { state in
             state.start(version, arrived: arrived)
             return state.gzipPrefix(format, level: level) {
                 fresh = snapshot(true)
                 return fresh!
             }
         }
+        let prefix = try kept.get()
         let tail = Self.tail(fresh ?? snapshot(false), format)
-        let prefixValue = try prefix.get()
-        return try tail.withUnsafeBytes { tail in
-            Result { () throws(Gzip.Failure) in try Gzip.compress(tail, after: prefixValue, level: level) }
+        let ending = try tail.withUnsafeBytes { tail in
+            Result { () throws(Gzip.Failure) in try Gzip.ending(tail, after: prefix, level: level) }
         }.get()
+        return [prefix.head, SharedBuffer(copying: ending)]
     }
 
     /// Renders (and with `gzip` compresses) the target families of `version` ahead of the next scrape, unless

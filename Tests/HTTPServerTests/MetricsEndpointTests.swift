@@ -27,7 +27,7 @@ import SharedBytes
                 var headers: HTTPHeaders = ["Content-Type": format.contentType, "Vary": "Accept, Accept-Encoding"]
                 if gzip, let zipped = try? self.cache.renderGzip(version: version, format: format, snapshot: { _ in self.snapshot(version) }) {
                     headers.add("Content-Encoding", "gzip")
-                    return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(copying: zipped))
+                    return HTTPResponse(status: 200, headers: headers, parts: zipped)
                 }
                 let (targets, rest) = self.cache.render(version: version, format: format) { _ in self.snapshot(version) }
                 return HTTPResponse(status: 200, headers: headers, parts: targets + [rest])

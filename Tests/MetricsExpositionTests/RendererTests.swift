@@ -303,7 +303,7 @@ import Testing
                 if !withTargets { s.targets = [] }
                 return s
             }
-            #expect(try GzipTests().inflate(zipped) == MetricsRenderer.render(later, format: .openMetrics))
+            #expect(try GzipTests().inflate(zipped.flatMap(bytes)) == MetricsRenderer.render(later, format: .openMetrics))
         }
         #expect(cache.renderCount == 1)
     }

@@ -39,7 +39,7 @@ struct MetricsEndpoint: Sendable {
         // zlib fails only out of memory; the plain body is then still an answer.
         if gzip, let zipped = try? targetFamilies.renderGzip(version: version, format: format, snapshot: snapshot) {
             headers.add("Content-Encoding", "gzip")
-            return HTTPResponse(status: 200, headers: headers, shared: SharedBuffer(copying: zipped))
+            return HTTPResponse(status: 200, headers: headers, parts: zipped)
         }
         let (targets, rest) = targetFamilies.render(version: version, format: format, snapshot: snapshot)
         return HTTPResponse(status: 200, headers: headers, parts: targets + [rest])

@@ -20,15 +20,17 @@ public final class HTTPRequestMetrics: Sendable {
     }
 
     var snapshot: HTTPMetrics {
-        state.withLock { state in
-            var requests: [HTTPMetrics.RequestCount] = []
-            for handler in state.counts.keys.sorted() {
-                for (code, count) in state.counts[handler]!.sorted(by: { $0.key < $1.key }) {
-                    requests.append(.init(handler: handler, code: code, count: count))
-                }
+        // Copied under the lock (the dictionaries are copy-on-write: a few retains), sorted outside it: every
+        // request records here, so the lock is held as briefly as possible (a contended Mutex sleeps in the
+        // kernel on Linux).
+        let state = state.withLock { $0 }
+        var requests: [HTTPMetrics.RequestCount] = []
+        for handler in state.counts.keys.sorted() {
+            for (code, count) in state.counts[handler]!.sorted(by: { $0.key < $1.key }) {
+                requests.append(.init(handler: handler, code: code, count: count))
             }
-            let durations = state.durations.keys.sorted().map { HTTPMetrics.Duration(handler: $0, histogram: state.durations[$0]!) }
-            return HTTPMetrics(requests: requests, durations: durations)
         }
+        let durations = state.durations.keys.sorted().map { HTTPMetrics.Duration(handler: $0, histogram: state.durations[$0]!) }
+        return HTTPMetrics(requests: requests, durations: durations)
     }
 }
