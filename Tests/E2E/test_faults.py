@@ -174,9 +174,14 @@ def test_scenario_3_backend_graceful_stop_goaway(make_backend, make_ccpool, reco
     reasons = {l["reason"]: v for l, v in m.select("ccpool_subchannel_disconnections_total", target="t")}
     assert sum(v for r, v in reasons.items() if r.startswith("GOAWAY")) == 1, reasons
     assert pool.target("t")["state"] == "READY"  # the other backend carries the channel
-    later = pool.wait_history(lambda e: e["subchannel"] == sid and e["to"] == "TRANSIENT_FAILURE"
-                              and e["id"] > down["id"], 10, "refused after the server left", target="t")
-    assert later["reason"] == "connection refused", later
+    # Once the server has left, reconnecting is refused. A reconnect that reached the listener while it was
+    # closing (accepted into its backlog, then reset) fails with a reset instead: seen once in CI.
+    refused = pool.wait_history(lambda e: e["subchannel"] == sid and e["to"] == "TRANSIENT_FAILURE"
+                                and e["id"] > down["id"] and e["reason"] == "connection refused", 10,
+                                "refused after the server left", target="t")
+    failures = [e for e in pool.history(target="t") if e["subchannel"] == sid and e["to"] == "TRANSIENT_FAILURE"
+                and down["id"] < e["id"] <= refused["id"]]
+    assert {e["reason"] for e in failures} <= {"connection refused", "connection reset by peer"}, failures
     restarted_at = b.start().started_at
     up = pool.wait_history(lambda e: e["subchannel"] == sid and e["to"] == "READY" and e["id"] > down["id"],
                            10, "READY after restart", target="t")
