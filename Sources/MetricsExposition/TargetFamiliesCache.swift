@@ -2,8 +2,8 @@ import Synchronization
 import SharedBytes
 
 /// Keeps the rendered target families (``MetricsRenderer/writeTargetFamilies(_:into:)``) of one pool version,
-/// per format (as text, and as a compressed gzip prefix), and renders the process-wide families after them
-/// fresh for every scrape.
+/// per format (as text for plain scrapes, as a compressed gzip prefix for gzip ones), and renders the
+/// process-wide families after them fresh for every scrape.
 ///
 /// On a large pool the target families are all but a few dozen lines of the exposition (megabytes at
 /// thousands of subchannels) and change only when the pool changes, while the process-wide families
@@ -59,11 +59,14 @@ public final class TargetFamiliesCache: Sendable {
         }
 
         /// The kept gzip prefix for `format`, compressed (and rendered from `snapshot()`) when there is none.
+        /// Text rendered only to be compressed is not kept: gzip scrapers (Prometheus's default) then keep
+        /// the compressed bytes alone (1.4 MB instead of 36 MB at 15,000 subchannels), and a plain scrape of
+        /// the same version, if one comes, renders the text again.
         mutating func gzipPrefix(
             _ format: ExpositionFormat, level: Int32, _ snapshot: () -> MetricsSnapshot
         ) -> Result<Gzip.Prefix, Gzip.Failure> {
             if let kept = compressed[format] { return .success(kept) }
-            let parts = targetFamilies(format, snapshot)
+            let parts = rendered[format] ?? render(snapshot(), format)
             do throws(Gzip.Failure) {
                 let chunks = parts.map { UnsafeRawBufferPointer(start: $0.base, count: $0.count) }
                 let prefix = try withExtendedLifetime(parts) { () throws(Gzip.Failure) in

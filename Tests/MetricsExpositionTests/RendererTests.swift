@@ -279,6 +279,25 @@ import Testing
         #expect(cache.renderCount == 2)
     }
 
+    @Test("text rendered only to be compressed is not kept; text kept for plain scrapes is compressed as it is")
+    func gzipOnlyScrapesKeepNoText() throws {
+        let cache = TargetFamiliesCache()
+        let snapshot = { (_: Bool) in Fixtures.small }
+        _ = try cache.renderGzip(version: 1, format: .prometheusText, snapshot: snapshot)
+        _ = try cache.renderGzip(version: 1, format: .prometheusText, snapshot: snapshot)
+        #expect(cache.renderCount == 1)
+        // A plain scrape of the same version renders the text (it was not kept), and keeps it.
+        let (targets, rest) = cache.render(version: 1, format: .prometheusText, snapshot: snapshot)
+        #expect(targets.flatMap(bytes) + bytes(rest) == MetricsRenderer.render(Fixtures.small, format: .prometheusText))
+        _ = cache.render(version: 1, format: .prometheusText, snapshot: snapshot)
+        #expect(cache.renderCount == 2)
+        // The other way round: the kept text is what the gzip prefix is compressed from.
+        _ = cache.render(version: 2, format: .openMetrics, snapshot: snapshot)
+        let zipped = try cache.renderGzip(version: 2, format: .openMetrics, snapshot: snapshot)
+        #expect(cache.renderCount == 3)
+        #expect(try GzipTests().inflate(zipped.flatMap(bytes)) == MetricsRenderer.render(Fixtures.small, format: .openMetrics))
+    }
+
     @Test func gzipBodiesAreOneMemberOfTheWholeExposition() throws {
         let prefixText = Array(String(repeating: "ccpool_subchannel_state{target=\"a\"} 1\n", count: 500).utf8)
         let tailText = Array("process_open_fds 12\n".utf8)
