@@ -9,16 +9,13 @@ public struct HTTPResponse: Sendable {
     public enum Body: Sendable {
         /// Bytes owned by this response; MHD copies them once when the response is queued.
         case bytes([UInt8])
-        /// A shared immutable buffer sent without copying (kept gzip `/metrics` bodies).
-        case shared(SharedBuffer)
-        /// Shared buffers sent one after the other without copying (a kept `/metrics` body and its fresh
-        /// tail).
+        /// Shared immutable buffers sent one after the other without copying (a kept `/metrics` body and its
+        /// fresh tail).
         case parts([SharedBuffer])
 
         public var count: Int {
             switch self {
             case .bytes(let bytes): bytes.count
-            case .shared(let buffer): buffer.count
             case .parts(let parts): parts.reduce(0) { $0 + $1.count }
             }
         }
@@ -37,7 +34,7 @@ public struct HTTPResponse: Sendable {
     public init(status: Int = 200, headers: HTTPHeaders = HTTPHeaders(), shared: SharedBuffer) {
         self.status = status
         self.headers = headers
-        self.body = .shared(shared)
+        self.body = .parts([shared])
     }
 
     public init(status: Int = 200, headers: HTTPHeaders = HTTPHeaders(), parts: [SharedBuffer]) {
@@ -62,7 +59,6 @@ public struct HTTPResponse: Sendable {
     public var bodyBytes: [UInt8] {
         switch body {
         case .bytes(let bytes): bytes
-        case .shared(let buffer): buffer.withUnsafeBytes { Array($0) }
         case .parts(let parts): parts.flatMap { part in part.withUnsafeBytes { Array($0) } }
         }
     }

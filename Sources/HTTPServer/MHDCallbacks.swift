@@ -164,11 +164,6 @@ func requestHeaders(_ connection: OpaquePointer) -> HTTPHeaders {
     return box.headers
 }
 
-/// MHD's free callback for shared buffers: balances the retain taken when the response was created.
-let releaseSharedBuffer: MHD_ContentReaderFreeCallback = { cls in
-    if let cls { Unmanaged<SharedBuffer>.fromOpaque(cls).release() }
-}
-
 /// Keeps the buffers of a `.parts` response alive until MHD has sent them.
 private final class SharedParts: Sendable {
     let parts: [SharedBuffer]
@@ -188,11 +183,6 @@ func queue(_ response: HTTPResponse, on connection: OpaquePointer, core: ServerC
         mhdResponse = bytes.withUnsafeBytes { raw in
             MHD_create_response_from_buffer(raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), .RESPMEM_MUST_COPY)
         }
-    case .shared(let buffer):
-        let retained = Unmanaged.passRetained(buffer).toOpaque()
-        mhdResponse = MHD_create_response_from_buffer_with_free_callback_cls(
-            buffer.count, UnsafeMutableRawPointer(mutating: buffer.base), releaseSharedBuffer, retained)
-        if mhdResponse == nil { Unmanaged<SharedBuffer>.fromOpaque(retained).release() }
     case .parts(let parts):
         // MHD copies the vector itself (not the bytes) and sends the parts with one sendmsg where it can.
         let vector = parts.map { MHD_IoVec(iov_base: $0.base, iov_len: $0.count) }

@@ -1,7 +1,5 @@
 import CZlib
-import Dispatch
 import SharedBytes
-import Synchronization
 
 /// gzip (RFC 1952) compression with zlib, for `Content-Encoding: gzip` bodies.
 public enum Gzip {
@@ -45,31 +43,30 @@ public enum Gzip {
         try input.withUnsafeBytes { input in Result { () throws(Failure) in try compressPrefix(input, level: level) } }.get()
     }
 
-    /// Compresses `input` as the prefix of gzip bodies; a large input is cut in two halves compressed at once.
+    /// Compresses `input` as the prefix of gzip bodies.
     public static func compressPrefix(_ input: UnsafeRawBufferPointer, level: Int32 = 1) throws(Failure) -> Prefix {
-        guard input.count >= parallelThreshold else { return try compressPrefix(chunks: [input], level: level) }
-        let half = input.count / 2
-        return try compressPrefix(
-            chunks: [UnsafeRawBufferPointer(rebasing: input[..<half]), UnsafeRawBufferPointer(rebasing: input[half...])],
-            level: level)
+        try compressPrefix(chunks: [input], level: level)
     }
 
-    /// Compresses `chunks`, one after the other, as the prefix of gzip bodies. Each chunk is compressed on a
-    /// thread of its own, ending with a full flush, and their blocks put one after the other (as pigz does: a
-    /// block never refers back across a cut, so the joined stream is valid deflate); the CRC-32s are combined.
+    /// Compresses `chunks`, one after the other, as the prefix of gzip bodies. Each chunk (a large lone one
+    /// cut in two halves) is compressed on a thread of its own, ending with a full flush, and their blocks put
+    /// one after the other (as pigz does: a block never refers back across a cut, so the joined stream is
+    /// valid deflate); the CRC-32s are combined.
     public static func compressPrefix(chunks: [UnsafeRawBufferPointer], level: Int32 = 1) throws(Failure) -> Prefix {
+        var chunks = chunks
+        if chunks.count == 1, chunks[0].count >= parallelThreshold {
+            let input = chunks[0]
+            let half = input.count / 2
+            chunks = [UnsafeRawBufferPointer(rebasing: input[..<half]), UnsafeRawBufferPointer(rebasing: input[half...])]
+        }
+        // Read by the threads while the caller keeps the chunks' bytes alive (concurrently returns when all
+        // are done).
+        nonisolated(unsafe) let shared = chunks
         var blocks: [Blocks] = []
-        if chunks.count == 1 {
-            blocks = [try compressBlocks(chunks[0], level: level)]
-        } else {
-            // Read by the threads; concurrentPerform returns only when all are done, while the chunks are valid.
-            nonisolated(unsafe) let chunks = chunks
-            let results = Mutex<[Result<Blocks, Failure>?]>(Array(repeating: nil, count: chunks.count))
-            DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
-                let result = Result { () throws(Failure) in try compressBlocks(chunks[i], level: level) }
-                results.withLock { $0[i] = result }
-            }
-            for outcome in results.withLock({ $0.map { $0! } }) { blocks.append(try outcome.get()) }
+        for outcome in concurrently(chunks.count, { i in
+            Result { () throws(Failure) in try compressBlocks(shared[i], level: level) }
+        }) {
+            blocks.append(try outcome.get())
         }
         var head = header
         head.reserveCapacity(header.count + blocks.reduce(0) { $0 + $1.deflated.count })

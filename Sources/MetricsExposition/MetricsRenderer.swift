@@ -1,6 +1,4 @@
-import Dispatch
 import SharedBytes
-import Synchronization
 
 /// Renders a `MetricsSnapshot` as every family of METRICS.md, in the table's order, each family once and
 /// contiguous: the target families family by family straight into the output (``TargetFamiliesWriter``),
@@ -65,16 +63,13 @@ public struct MetricsRenderer: ~Copyable, Sendable {
             writer.write(into: &w)
             return [w.sharedBuffer()]
         }
-        let (first, second) = writer.halves()
-        let parts = Mutex<[SharedBuffer?]>([nil, nil])
-        // The writer is only read, by both threads; concurrentPerform returns when both are done.
-        DispatchQueue.concurrentPerform(iterations: 2) { i in
+        let halves = writer.halves()
+        // The writer is only read, by both threads.
+        return concurrently(2) { i in
             var w = ExpositionWriter(format: format, reservingCapacity: expectedSize / 2 + expectedSize / 8)
-            writer.write(i == 0 ? first : second, into: &w)
-            let part = w.sharedBuffer()
-            parts.withLock { $0[i] = part }
+            writer.write(i == 0 ? halves.0 : halves.1, into: &w)
+            return w.sharedBuffer()
         }
-        return parts.withLock { $0.map { $0! } }
     }
 
     /// Below this expected size, the target families are written on the calling thread alone.

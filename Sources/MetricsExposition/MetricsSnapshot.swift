@@ -122,6 +122,13 @@ public struct HistogramSnapshot: Sendable, Hashable {
 
     public var count: UInt64 { bucketCounts.reduce(0, +) }
 
+    /// Adds `other`'s observations (the same bounds) to these.
+    public mutating func add(_ other: HistogramSnapshot) {
+        precondition(other.bounds == bounds, "histograms with different bounds")
+        for i in bucketCounts.indices { bucketCounts[i] += other.bucketCounts[i] }
+        sum += other.sum
+    }
+
     /// Default bounds for connection set-up times, in seconds.
     public static let connectBounds: [Double] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
     /// Default bounds for HTTP answer times, in seconds.

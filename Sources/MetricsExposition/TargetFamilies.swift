@@ -206,39 +206,46 @@ struct TargetFamiliesWriter: ~Copyable {
         }
     }
 
-    /// About how many bytes ``write(into:)`` writes (sample lines of typical length), to reserve up front.
+    /// About how many bytes ``write(into:)`` writes, to reserve up front.
     var estimatedSize: Int {
-        guard !targets.isEmpty else { return 4096 }
-        let targetHeadBytes = targetHeads.reduce(0) { $0 + $1.count } / targets.count
-        let subchannelHeadBytes = subchannelHeads.isEmpty ? 0 : subchannelHeads.reduce(0) { $0 + $1.count } / subchannelHeads.count
-        // Per target: 33 lines (channel state and transitions, histogram, counters); per subchannel: 16 with
-        // the subchannel series, none without. A line is its name (~45), its head and its end (~20).
-        let perTarget = 33 * (65 + targetHeadBytes)
-        let perSubchannel = subchannelSeries ? 16 * (65 + subchannelHeadBytes) : 0
-        return 4096 + targets.count * perTarget + subchannelHeads.count * perSubchannel
+        var size = 4096
+        for family in TargetFamily.allCases { size += estimatedSize(of: family) }
+        return size
     }
 
-    /// Where to cut the families in two runs of about the same size (by sample lines per target), so that
-    /// two threads can write them at once.
-    func halves() -> (ArraySlice<TargetFamily>, ArraySlice<TargetFamily>) {
-        let perSubchannel = targets.isEmpty ? 0 : subchannelHeads.count / targets.count
+    /// About how many bytes `family`'s samples take: its lines (per target, or per subchannel for the
+    /// subchannel families) times a typical line: its name, an average head, and ~25 bytes of closing label
+    /// and value.
+    private func estimatedSize(of family: TargetFamily) -> Int {
+        if family.isSubchannelSeries && !subchannelSeries { return 0 }
         let states = ConnectivityState.allCases.count
-        func lines(_ family: TargetFamily) -> Int {
-            if family.isSubchannelSeries && !subchannelSeries { return 0 }
-            switch family {
-            case .channelState, .channelTransitions: return states
-            case .subchannelState, .subchannelTransitions, .healthCheckStatus: return states * perSubchannel
-            case .lastTransitionTimestamp: return perSubchannel
-            case .connectDuration: return HistogramSnapshot.connectBounds.count + 3
-            default: return 1
-            }
+        let name = (family == .connectDuration ? bucketName : names[family.rawValue]).count + 25
+        let targetLine = name + Self.averageCount(targetHeads)
+        let subchannelLine = name + Self.averageCount(subchannelHeads)
+        switch family {
+        case .channelState, .channelTransitions: return states * targets.count * targetLine
+        case .subchannelState, .subchannelTransitions, .healthCheckStatus: return states * subchannelHeads.count * subchannelLine
+        case .lastTransitionTimestamp: return subchannelHeads.count * subchannelLine
+        case .connectDuration: return (HistogramSnapshot.connectBounds.count + 3) * targets.count * targetLine
+        default: return targets.count * targetLine
         }
+    }
+
+    private static func averageCount(_ pieces: [Piece]) -> Int {
+        pieces.isEmpty ? 0 : pieces.reduce(0) { $0 + $1.count } / pieces.count
+    }
+
+    /// Where to cut the families in two runs of about the same size, so that two threads can write them at
+    /// once.
+    func halves() -> (ArraySlice<TargetFamily>, ArraySlice<TargetFamily>) {
         let all = TargetFamily.allCases
-        let total = all.reduce(0) { $0 + lines($1) }
+        var sizes: [Int] = []
+        for family in all { sizes.append(estimatedSize(of: family)) }
+        let total = sizes.reduce(0, +)
         var cut = 0
         var sum = 0
-        while cut < all.count && 2 * (sum + lines(all[cut])) <= total {
-            sum += lines(all[cut])
+        while cut < all.count && 2 * (sum + sizes[cut]) <= total {
+            sum += sizes[cut]
             cut += 1
         }
         return (all[..<cut], all[cut...])

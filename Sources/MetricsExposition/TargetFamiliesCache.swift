@@ -70,8 +70,7 @@ public final class TargetFamiliesCache: Sendable {
             do throws(Gzip.Failure) {
                 let chunks = parts.map { UnsafeRawBufferPointer(start: $0.base, count: $0.count) }
                 let prefix = try withExtendedLifetime(parts) { () throws(Gzip.Failure) in
-                    chunks.count == 1
-                        ? try Gzip.compressPrefix(chunks[0], level: level) : try Gzip.compressPrefix(chunks: chunks, level: level)
+                    try Gzip.compressPrefix(chunks: chunks, level: level)
                 }
                 compressed[format] = prefix
                 return .success(prefix)

@@ -1,7 +1,7 @@
 import CCPoolCore
-import Dispatch
 import Foundation
 import Logging
+import MetricsExposition
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -193,12 +193,8 @@ public final class Pool: Sendable {
         }
         guard names.count >= 1024 else { return map(names.indices) }
         let middle = names.count / 2
-        let halves = Mutex<[[T]]>([[], []])
-        DispatchQueue.concurrentPerform(iterations: 2) { i in
-            let half = map(i == 0 ? 0..<middle : middle..<names.count)
-            halves.withLock { $0[i] = half }
-        }
-        return halves.withLock { $0[0] + $0[1] }
+        let halves = concurrently(2) { i in map(i == 0 ? 0..<middle : middle..<names.count) }
+        return halves[0] + halves[1]
     }
 
     /// Every target's definition and the few values the dashboard's overview shows, sorted by name: one

@@ -22,13 +22,7 @@ public final class HTTPRequestMetrics: Sendable {
                 requests[handler, default: [:]].merge(codes, uniquingKeysWith: +)
             }
             for (handler, histogram) in other.durations {
-                guard var mine = durations[handler] else {
-                    durations[handler] = histogram
-                    continue
-                }
-                for i in mine.bucketCounts.indices { mine.bucketCounts[i] += histogram.bucketCounts[i] }
-                mine.sum += histogram.sum
-                durations[handler] = mine
+                durations[handler, default: HistogramSnapshot(bounds: histogram.bounds)].add(histogram)
             }
         }
     }
