@@ -25,6 +25,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# scale.py times the /metrics scrapes with curl.
+if ! command -v curl >/dev/null; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends curl >&2
+fi
+
 echo "   building h2backend" >&2
 gcc -O2 -Wall -o "$work/h2backend" bench/scale/h2backend.c
 echo "   building bench/peers (grpc-swift-2 clients, release)" >&2
