@@ -515,8 +515,7 @@ def check_kubernetes(docker: dict, rendered: Path | None) -> None:
             s = secrets[secret_name]
             if os.path.basename(token_file) not in {**s.get("data", {}), **s.get("stringData", {})}:
                 problem(at, f"Secret {secret_name} has no key {os.path.basename(token_file)}")
-            if any("PLACEHOLDER" in str(v) for v in s.get("stringData", {}).values()):
-                notes.append(f"kubernetes: Secret {secret_name} holds the PLACEHOLDER token (replace it before use)")
+            problem(at, f"Secret {secret_name} ships a token in the repository; create it in the cluster instead")
         else:
             notes.append(f"kubernetes: Secret {secret_name} is expected to exist in the cluster")
 
@@ -537,6 +536,15 @@ def check_kubernetes(docker: dict, rendered: Path | None) -> None:
         for endpoint in pm["spec"].get("podMetricsEndpoints", []):
             if endpoint.get("port") not in ports or endpoint.get("path", "/metrics") != "/metrics":
                 problem(where, f"PodMonitor/{pm['metadata']['name']} does not scrape port {endpoint.get('port')}/metrics")
+    policies = by_kind.get("NetworkPolicy", [])
+    if not policies:
+        problem(where, "no NetworkPolicy limits who reaches the HTTP port")
+    for policy in policies:
+        if not matches(policy["spec"].get("podSelector", {}).get("matchLabels", {}), pod_labels):
+            problem(where, f"NetworkPolicy/{policy['metadata']['name']} does not select the ccpool pods")
+        allowed = {p.get("port") for rule in policy["spec"].get("ingress", []) for p in rule.get("ports", [])}
+        if not allowed & ({*ports.values(), *ports}):
+            problem(where, f"NetworkPolicy/{policy['metadata']['name']} lets nothing reach the container port")
     if not by_kind.get("PodDisruptionBudget"):
         problem(where, "no PodDisruptionBudget")
     for ns in by_kind.get("Namespace", []):

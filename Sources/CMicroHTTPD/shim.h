@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <microhttpd.h>
 
 /// Options for `ccpool_mhd_start`, gathered in a struct because `MHD_start_daemon` is variadic
@@ -77,6 +79,25 @@ static inline struct MHD_Daemon *ccpool_mhd_start_ex(unsigned int flags,
 /// The numeric value of an MHD flag set, for Swift (the flag enum imports as separate constants).
 static inline unsigned int ccpool_mhd_flags_epoll_itc(int ipv6) {
     return (unsigned int)(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | (ipv6 ? MHD_USE_IPv6 : 0));
+}
+
+/// The socket of a connection (`MHD_get_connection_info` is variadic), or -1.
+static inline int ccpool_mhd_connection_fd(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : (int)info->connect_fd;
+}
+
+/// The client's address of a connection as text (IPv4 or IPv6 literal), written into `buffer`; "" if unknown.
+static inline void ccpool_mhd_client_address(struct MHD_Connection *connection, char *buffer, socklen_t size) {
+    buffer[0] = 0;
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (info == NULL || info->client_addr == NULL) return;
+    const struct sockaddr *address = info->client_addr;
+    if (address->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)address)->sin_addr, buffer, size);
+    } else if (address->sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)address)->sin6_addr, buffer, size);
+    }
 }
 
 #endif

@@ -15,6 +15,8 @@ public struct HTTPServerStats: Sendable, Equatable {
     public var connectionsOpen: Int
     /// Requests answered by the router (including 4xx it produced).
     public var requestsAnswered: Int
+    /// Connections cut off because their request did not arrive within `requestTimeoutSeconds`.
+    public var connectionsTimedOut: Int = 0
     /// Requests MHD reported finished (any outcome).
     public var requestsCompleted: Int
     /// Per-request contexts not yet released (0 when idle: no leaks).
@@ -56,12 +58,14 @@ public final class HTTPServer: Sendable {
         configuration: HTTPServerConfiguration, router: Router, observer: HTTPResponseObserver? = nil
     ) throws(HTTPServerError) {
         guard configuration.threadCount >= 1, configuration.connectionLimit >= 1, configuration.maxBodyBytes >= 0,
-            configuration.connectionMemoryLimit >= 4096, configuration.connectionTimeoutSeconds >= 0
+            configuration.connectionMemoryLimit >= 4096, configuration.connectionTimeoutSeconds >= 0,
+            configuration.requestTimeoutSeconds >= 0, configuration.perIPConnectionLimit >= 0
         else {
             throw HTTPServerError(code: .invalidConfiguration, message: "A limit of the HTTP server is out of range.")
         }
         var address = try SocketAddress(host: configuration.host, port: configuration.port)
-        let core = ServerCore(router: router, maxBodyBytes: configuration.maxBodyBytes, observer: observer)
+        let deadlines = configuration.requestTimeoutSeconds > 0 ? RequestDeadlines(seconds: configuration.requestTimeoutSeconds) : nil
+        let core = ServerCore(router: router, maxBodyBytes: configuration.maxBodyBytes, observer: observer, deadlines: deadlines)
         let coreContext = Unmanaged.passRetained(core).toOpaque()
 
         let daemon: OpaquePointer? = withUnsafePointer(to: &address.storage) { storagePointer in
@@ -86,6 +90,7 @@ public final class HTTPServer: Sendable {
         }
         guard let daemon else {
             Unmanaged<ServerCore>.fromOpaque(coreContext).release()
+            deadlines?.stop()
             throw HTTPServerError(
                 code: .startFailed,
                 message: "libmicrohttpd did not start on \(configuration.host):\(configuration.port) (address in use or not available?).")
@@ -94,6 +99,7 @@ public final class HTTPServer: Sendable {
         self.configuration = configuration
         self.core = core
         self.state = Mutex(State(daemon: daemon))
+        deadlines?.start()
     }
 
     deinit { stop() }
@@ -104,6 +110,7 @@ public final class HTTPServer: Sendable {
             connectionsOpened: core.connectionsOpened.load(ordering: .relaxed),
             connectionsOpen: core.connectionsOpen.load(ordering: .relaxed),
             requestsAnswered: core.requestsAnswered.load(ordering: .relaxed),
+            connectionsTimedOut: core.deadlines?.closedConnections.load(ordering: .relaxed) ?? 0,
             requestsCompleted: core.requestsCompleted.load(ordering: .relaxed),
             liveRequestContexts: core.liveContexts.load(ordering: .relaxed))
     }
@@ -143,6 +150,7 @@ public final class HTTPServer: Sendable {
             }
             return (state.daemon, state.quiescedSocket, state.coreRetained)
         }
+        core.deadlines?.stop()
         if let daemon { MHD_stop_daemon(daemon) }
         if socket >= 0 { close(socket) }
         if releaseCore { Unmanaged.passUnretained(core).release() }

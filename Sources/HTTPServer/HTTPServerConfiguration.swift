@@ -18,8 +18,12 @@ public struct HTTPServerConfiguration: Sendable {
     public var connectionLimit: Int
     /// Connections from one IP address at once (0: no limit).
     public var perIPConnectionLimit: Int
-    /// A connection idle (or stalled mid-request) this long is closed.
+    /// A connection idle (or stalled mid-request) this long is closed. Every byte received restarts it.
     public var connectionTimeoutSeconds: Int
+    /// A request whose line, headers and body have not all arrived this long after the connection opened
+    /// (or after its previous response) is cut off, however steadily it trickles in; this also bounds how
+    /// long a keep-alive connection may sit idle. 0: no such deadline.
+    public var requestTimeoutSeconds: Int
     /// Memory per connection, which bounds the request line plus headers: MHD answers 414 for a request line
     /// and 431 for headers that do not fit.
     public var connectionMemoryLimit: Int
@@ -31,7 +35,8 @@ public struct HTTPServerConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1", port: UInt16 = 0, threadCount: Int = HTTPServerConfiguration.defaultThreadCount,
         connectionLimit: Int = 4096, perIPConnectionLimit: Int = 0, connectionTimeoutSeconds: Int = 30,
-        connectionMemoryLimit: Int = 64 * 1024, maxBodyBytes: Int = 1 << 20, listenBacklog: Int = 511
+        connectionMemoryLimit: Int = 64 * 1024, maxBodyBytes: Int = 1 << 20, listenBacklog: Int = 511,
+        requestTimeoutSeconds: Int = 0
     ) {
         self.host = host
         self.port = port
@@ -42,6 +47,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.connectionMemoryLimit = connectionMemoryLimit
         self.maxBodyBytes = maxBodyBytes
         self.listenBacklog = listenBacklog
+        self.requestTimeoutSeconds = requestTimeoutSeconds
     }
 
     /// The number of online cores, at least 2.

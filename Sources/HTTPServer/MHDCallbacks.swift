@@ -25,11 +25,14 @@ final class ServerCore: Sendable {
     let requestsCompleted = Atomic<Int>(0)
     let liveContexts = Atomic<Int>(0)
     let observer: HTTPResponseObserver?
+    /// Closes connections whose request arrives too slowly; nil when there is no such deadline.
+    let deadlines: RequestDeadlines?
 
-    init(router: Router, maxBodyBytes: Int, observer: HTTPResponseObserver?) {
+    init(router: Router, maxBodyBytes: Int, observer: HTTPResponseObserver?, deadlines: RequestDeadlines?) {
         self.router = router
         self.maxBodyBytes = maxBodyBytes
         self.observer = observer
+        self.deadlines = deadlines
     }
 }
 
@@ -45,6 +48,8 @@ final class RequestContext {
     var body: [UInt8] = []
     var bodyTooLarge = false
     var discardedBytes = 0
+    /// The matched route's body limit (never above the server's), set when the headers are in.
+    var bodyLimit = 0
 
     init(rawTarget: String) { self.rawTarget = rawTarget }
 }
@@ -64,9 +69,10 @@ let mhdURILog: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, 
     }
 
 /// MHD_OPTION_NOTIFY_COMPLETED: releases the request's context.
-let mhdRequestCompleted: MHD_RequestCompletedCallback = { cls, _, conCls, _ in
+let mhdRequestCompleted: MHD_RequestCompletedCallback = { cls, connection, conCls, _ in
     let core = core(cls)
     core.requestsCompleted.add(1, ordering: .relaxed)
+    if let connection { core.deadlines?.completed(connection) }
     if let conCls, let context = conCls.pointee {
         Unmanaged<RequestContext>.fromOpaque(context).release()
         conCls.pointee = nil
@@ -75,14 +81,16 @@ let mhdRequestCompleted: MHD_RequestCompletedCallback = { cls, _, conCls, _ in
 }
 
 /// MHD_OPTION_NOTIFY_CONNECTION: counts connections.
-let mhdNotifyConnection: MHD_NotifyConnectionCallback = { cls, _, _, code in
+let mhdNotifyConnection: MHD_NotifyConnectionCallback = { cls, connection, _, code in
     let core = core(cls)
     switch code {
     case .CONNECTION_NOTIFY_STARTED:
         core.connectionsOpened.add(1, ordering: .relaxed)
         core.connectionsOpen.add(1, ordering: .relaxed)
+        if let connection { core.deadlines?.opened(connection) }
     case .CONNECTION_NOTIFY_CLOSED:
         core.connectionsOpen.subtract(1, ordering: .relaxed)
+        if let connection { core.deadlines?.closed(connection) }
     @unknown default:
         break
     }
@@ -101,29 +109,46 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = {
     let context = Unmanaged<RequestContext>.fromOpaque(conCls.pointee!).takeUnretainedValue()
 
     if !context.sawFirstCall {
-        // First call: headers are in. Refuse an announced oversize body now (MHD then closes the connection
-        // rather than read the body); otherwise wait for the next call so keep-alive works.
+        // First call: headers are in. Refuse now what the route would refuse anyway (an oversize body, a body
+        // on a route that takes none, missing credentials, a body that is not JSON): MHD then closes the
+        // connection rather than read the body. Otherwise wait for the next call so keep-alive works.
         context.sawFirstCall = true
-        if let length = MHD_lookup_connection_value(connection, .HEADER_KIND, "Content-Length"),
-            let declared = Int(String(cString: length)), declared > core.maxBodyBytes
-        {
+        let declared = MHD_lookup_connection_value(connection, .HEADER_KIND, "Content-Length").flatMap {
+            Int(String(cString: $0))
+        }
+        if let declared, declared > core.maxBodyBytes {
             context.answered = true
             core.observer?("", 413, 0)
             return queue(HTTPError.payloadTooLarge(limit: core.maxBodyBytes).response, on: connection, core: core, close: true)
         }
-        return .YES
+        let chunked = MHD_lookup_connection_value(connection, .HEADER_KIND, "Transfer-Encoding").map {
+            String(cString: $0).lowercased().contains("chunked")
+        } ?? false
+        let admission = core.router.admit(
+            method: HTTPMethod(method.map { String(cString: $0) } ?? ""), target: context.rawTarget,
+            headers: { requestHeaders(connection) }, client: { clientAddress(connection) },
+            declaredLength: declared, chunked: chunked)
+        switch admission {
+        case .proceed(let maxBodyBytes):
+            context.bodyLimit = min(maxBodyBytes, core.maxBodyBytes)
+            return .YES
+        case .refuse(let response, let pattern):
+            context.answered = true
+            core.observer?(pattern, response.status, 0)
+            return queue(response, on: connection, core: core, close: true)
+        }
     }
     if context.answered { return .YES }
 
     let chunk = uploadDataSize.pointee
     if chunk > 0 {
-        if context.bodyTooLarge || context.body.count + chunk > core.maxBodyBytes {
+        if context.bodyTooLarge || context.body.count + chunk > context.bodyLimit {
             // A chunked body grew past the limit: MHD allows no answer mid-body, so drop what comes and answer
             // 413 at the end; give up on the connection if the client keeps sending far past the limit.
             context.bodyTooLarge = true
             context.body = []
             context.discardedBytes += chunk
-            if context.discardedBytes > 4 * core.maxBodyBytes + (1 << 20) { return .NO }
+            if context.discardedBytes > 4 * context.bodyLimit + (1 << 20) { return .NO }
         } else if let uploadData {
             context.body.append(contentsOf: UnsafeRawBufferPointer(start: uploadData, count: chunk))
         }
@@ -132,9 +157,13 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = {
     }
 
     context.answered = true
+    core.deadlines?.handling(connection)
     if context.bodyTooLarge {
         core.observer?("", 413, 0)
-        return queue(HTTPError.payloadTooLarge(limit: core.maxBodyBytes).response, on: connection, core: core, close: true)
+        let error = context.bodyLimit == 0
+            ? HTTPError(status: 413, code: "body_too_large", message: "This resource takes no request body.")
+            : HTTPError.payloadTooLarge(limit: context.bodyLimit)
+        return queue(error.response, on: connection, core: core, close: true)
     }
     let methodName = method.map { String(cString: $0) } ?? ""
     let started = ContinuousClock.now
@@ -147,6 +176,14 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = {
         observer(pattern, response.status, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
     return queue(response, on: connection, core: core, close: false)
+}
+
+/// The client's IP address as text ("" when MHD does not know it).
+func clientAddress(_ connection: OpaquePointer) -> String {
+    var buffer = [CChar](repeating: 0, count: 64)
+    let count = socklen_t(buffer.count)
+    buffer.withUnsafeMutableBufferPointer { ccpool_mhd_client_address(connection, $0.baseAddress, count) }
+    return String(cString: buffer)
 }
 
 /// Collects the request's header fields in order.

@@ -63,12 +63,13 @@ public struct Router: Sendable {
     struct Route: Sendable {
         var method: HTTPMethod
         var pattern: RoutePattern
+        var admission: RouteAdmission
         var handler: HTTPHandler
     }
 
     /// The result of looking a request up.
     public enum Match: Sendable {
-        case found(handler: HTTPHandler, parameters: [String: String], pattern: RoutePattern)
+        case found(handler: HTTPHandler, parameters: [String: String], pattern: RoutePattern, admission: RouteAdmission)
         case methodNotAllowed(allowed: [HTTPMethod])
         case notFound
     }
@@ -82,15 +83,25 @@ public struct Router: Sendable {
         routes.map { (method: $0.method, pattern: $0.pattern.description) }
     }
 
-    /// Adds a route. Later routes do not override earlier ones: the first added match wins.
-    public mutating func add(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping HTTPHandler) {
-        routes.append(Route(method: method, pattern: RoutePattern(pattern), handler: handler))
+    /// Adds a route. Later routes do not override earlier ones: the first added match wins. Without an
+    /// `admission`, PUT and POST routes take any body up to the server's limit and other methods take none.
+    public mutating func add(
+        _ method: HTTPMethod, _ pattern: String, admission: RouteAdmission? = nil, _ handler: @escaping HTTPHandler
+    ) {
+        let admission = admission ?? (method == .put || method == .post ? RouteAdmission(maxBodyBytes: .max) : .noBody)
+        routes.append(Route(method: method, pattern: RoutePattern(pattern), admission: admission, handler: handler))
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping HTTPHandler) { add(.get, pattern, handler) }
-    public mutating func put(_ pattern: String, _ handler: @escaping HTTPHandler) { add(.put, pattern, handler) }
-    public mutating func post(_ pattern: String, _ handler: @escaping HTTPHandler) { add(.post, pattern, handler) }
-    public mutating func delete(_ pattern: String, _ handler: @escaping HTTPHandler) { add(.delete, pattern, handler) }
+    public mutating func put(_ pattern: String, admission: RouteAdmission? = nil, _ handler: @escaping HTTPHandler) {
+        add(.put, pattern, admission: admission, handler)
+    }
+    public mutating func post(_ pattern: String, admission: RouteAdmission? = nil, _ handler: @escaping HTTPHandler) {
+        add(.post, pattern, admission: admission, handler)
+    }
+    public mutating func delete(_ pattern: String, admission: RouteAdmission? = nil, _ handler: @escaping HTTPHandler) {
+        add(.delete, pattern, admission: admission, handler)
+    }
 
     /// Finds the route for `method` and the decoded `path`.
     public func match(_ method: HTTPMethod, path: [String]) -> Match {
@@ -99,10 +110,11 @@ public struct Router: Sendable {
         for route in routes {
             guard let parameters = route.pattern.match(path) else { continue }
             if route.method == method {
-                return .found(handler: route.handler, parameters: parameters, pattern: route.pattern)
+                return .found(handler: route.handler, parameters: parameters, pattern: route.pattern, admission: route.admission)
             }
             if method == .head && route.method == .get && getFallback == nil {
-                getFallback = .found(handler: route.handler, parameters: parameters, pattern: route.pattern)
+                getFallback = .found(
+                    handler: route.handler, parameters: parameters, pattern: route.pattern, admission: route.admission)
             }
             allowed.insert(route.method)
             if route.method == .get { allowed.insert(.head) }
@@ -127,7 +139,7 @@ public struct Router: Sendable {
             return (HTTPError.notFound("No route for \(method) \(target.rawPath).").response, "")
         case .methodNotAllowed(let allowed):
             return (HTTPError.methodNotAllowed(allowed).response, "")
-        case .found(let handler, let parameters, let pattern):
+        case .found(let handler, let parameters, let pattern, _):
             let request = HTTPRequest(
                 method: method, target: target, headers: headers, body: body, pathParameters: parameters,
                 routePattern: pattern.description)
@@ -137,5 +149,38 @@ public struct Router: Sendable {
                 return (error.response, pattern.description)
             }
         }
+    }
+
+    /// What to do with a request whose headers are in, before its body is read.
+    public enum Admission {
+        /// Read a body of at most `maxBodyBytes`, then answer with ``respond(method:target:headers:body:)``.
+        case proceed(maxBodyBytes: Int)
+        /// Answer this now and close the connection, without reading the body.
+        case refuse(HTTPResponse, pattern: String)
+    }
+
+    /// Decides on the headers alone: the matched route's ``RouteAdmission`` (credentials, body size, media
+    /// type); a request that no route takes is answered now when it carries a body (its 400/404/405 does not
+    /// depend on the body). `headers` and `client` are evaluated only when a check needs them.
+    public func admit(
+        method: HTTPMethod, target rawTarget: String, headers: () -> HTTPHeaders, client: () -> String,
+        declaredLength: Int?, chunked: Bool
+    ) -> Admission {
+        let hasBody = chunked || (declaredLength ?? 0) > 0
+        guard let target = try? RequestTarget(parsing: rawTarget),
+            case .found(_, _, let pattern, let admission) = match(method, path: target.segments)
+        else {
+            if !hasBody { return .proceed(maxBodyBytes: 0) }
+            let (response, pattern) = respond(method: method, target: rawTarget, headers: headers(), body: [])
+            return .refuse(response, pattern: pattern)
+        }
+        let needsHeaders = admission.authorize != nil || admission.requiresJSON
+        if let refusal = admission.refusal(
+            headers: needsHeaders ? headers() : HTTPHeaders(), client: admission.authorize != nil ? client() : "",
+            declaredLength: declaredLength, chunked: chunked)
+        {
+            return .refuse(refusal.response, pattern: pattern.description)
+        }
+        return .proceed(maxBodyBytes: admission.maxBodyBytes)
     }
 }

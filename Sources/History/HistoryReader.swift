@@ -4,17 +4,41 @@ import Foundation
 /// Answers history queries from a read-only connection.
 ///
 /// **Owns** one read-only SQLite connection, guarded by a lock (one query at a time per reader; open several
-/// readers for parallel queries — each open is cheap). In WAL mode a reader never blocks the writer and sees
-/// the last committed batch. Each query is a single statement, so read transactions stay short and do not
-/// hold back checkpoints.
-public final class HistoryReader: @unchecked Sendable {  // `database` is used only while holding `lock`
+/// readers for parallel queries — each open is cheap, see ``HistoryReaderPool``). In WAL mode a reader never
+/// blocks the writer and sees the last committed batch. Each query is a single statement, so read transactions
+/// stay short and do not hold back checkpoints.
+///
+/// The cost of one call is bounded: with a `queryTimeout` every call stops with an error
+/// (``SQLiteError/isInterrupted``) once its statements have run that long, and with a `scanWindow` a query
+/// that names no target nor subchannel looks at no more than that many ids (its page then ends early, with a
+/// cursor that continues after the window).
+public final class HistoryReader: @unchecked Sendable {  // `database` and `deadline` are used only while holding `lock`
     private let lock = NSLock()
     private let database: Database
+    private let deadline: QueryDeadline
+    private let queryTimeout: Duration?
+    private let scanWindow: Int64?
     /// Interned target ids already looked up (an id never changes once committed). Guarded by `lock`.
     private var targetIDs: [String: Int64] = [:]
 
-    public init(path: String, busyTimeout: Duration = .seconds(2)) throws(SQLiteError) {
+    public init(
+        path: String, busyTimeout: Duration = .seconds(2), queryTimeout: Duration? = nil, scanWindow: Int64? = nil
+    ) throws(SQLiteError) {
         database = try Database(path: path, mode: .readOnly, busyTimeout: busyTimeout)
+        deadline = QueryDeadline(database: database)
+        self.queryTimeout = queryTimeout
+        self.scanWindow = scanWindow
+    }
+
+    /// Takes the lock and starts the call's deadline; ``release()`` ends both.
+    private func acquire() {
+        lock.lock()
+        deadline.begin(queryTimeout)
+    }
+
+    private func release() {
+        deadline.end()
+        lock.unlock()
     }
 
     /// The stored row as `row(_:)` reads it; the target name comes from `history_targets` (one primary-key
@@ -32,7 +56,9 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
     /// Index choice is explicit: with a target (or a subchannel, through its targets), `events_by_target`
     /// (target_id, id) serves the filter and the id order (several targets need a sort); else the rowid. The
     /// other terms are written `+column` so the planner cannot switch to a plan that would need a sort.
-    public static func sql(for query: HistoryQuery, lowerID: Int64? = nil, targetIDs: [Int64]? = nil) -> (sql: String, bindings: [SQLiteValue]) {
+    public static func sql(
+        for query: HistoryQuery, lowerID: Int64? = nil, targetIDs: [Int64]? = nil, upperID: Int64? = nil
+    ) -> (sql: String, bindings: [SQLiteValue]) {
         var clauses: [String] = []
         var bindings: [SQLiteValue] = []
         if let targetIDs, !targetIDs.isEmpty {
@@ -71,6 +97,10 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
             clauses.append("id > ?")
             bindings.append(.integer(after))
         }
+        if let upperID {
+            clauses.append("id <= ?")
+            bindings.append(.integer(upperID))
+        }
         var sql = "SELECT \(columns) FROM events"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
         sql += " ORDER BY id LIMIT ?"
@@ -105,8 +135,8 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
 
     /// Runs `query`: up to `limit` events in increasing id order, and a cursor when more match.
     public func events(_ query: HistoryQuery) throws(SQLiteError) -> HistoryPage {
-        lock.lock()
-        defer { lock.unlock() }
+        acquire()
+        defer { release() }
         let none = HistoryPage(events: [], nextCursor: nil)
         var targetIDs: [Int64]?
         if let target = query.target {
@@ -122,7 +152,19 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
             guard let bound = try lowerBound(since: since) else { return none }
             lowerID = bound
         }
-        let (sql, bindings) = Self.sql(for: query, lowerID: lowerID, targetIDs: targetIDs)
+        // A scan of every target looks at one window of ids per page.
+        var windowEnd: Int64?
+        if targetIDs == nil, let scanWindow {
+            guard let last = try database.scalar("SELECT max(id) FROM events")?.int64 else { return none }
+            let after: Int64
+            if let known = [query.afterID, lowerID.map { $0 - 1 }].compactMap({ $0 }).max() {
+                after = known
+            } else {
+                after = (try database.scalar("SELECT min(id) FROM events")?.int64 ?? 1) - 1
+            }
+            if after + scanWindow < last { windowEnd = after + scanWindow }
+        }
+        let (sql, bindings) = Self.sql(for: query, lowerID: lowerID, targetIDs: targetIDs, upperID: windowEnd)
         let statement = try database.prepare(sql)
         try statement.bind(bindings)
         var events: [StoredEvent] = []
@@ -132,7 +174,12 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
             if events.count == query.limit { more = true; break }
             events.append(Self.row(statement))
         }
-        return HistoryPage(events: events, nextCursor: more ? HistoryQuery.encodeCursor(afterID: events.last!.id) : nil)
+        if more { return HistoryPage(events: events, nextCursor: HistoryQuery.encodeCursor(afterID: events.last!.id)) }
+        if let windowEnd {
+            // The window ended before the page filled: more rows may match after it.
+            return HistoryPage(events: events, nextCursor: HistoryQuery.encodeCursor(afterID: windowEnd))
+        }
+        return HistoryPage(events: events, nextCursor: nil)
     }
 
     static func row(_ statement: Statement) -> StoredEvent {
@@ -153,8 +200,8 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
     /// `events_by_target` that stops after `limit` rows. A target's events are written by its one shard in
     /// order, so for one target `id` order is time order.
     public func newestEvents(target: String, since: Int64? = nil, until: Int64? = nil, limit: Int) throws(SQLiteError) -> [StoredEvent] {
-        lock.lock()
-        defer { lock.unlock() }
+        acquire()
+        defer { release() }
         guard let targetID = try targetID(target) else { return [] }
         var sql = "SELECT \(Self.columns) FROM events WHERE target_id = ?"
         var bindings: [SQLiteValue] = [.integer(targetID)]
@@ -181,8 +228,8 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
     /// Both walk `events_by_target` (target_id, id) backwards past the events at or after `time` (and, for
     /// a subchannel, past the target's other rows).
     public func lastEvent(target: String, subchannel: Int64?, before time: Int64, beforeID: Int64? = nil) throws(SQLiteError) -> StoredEvent? {
-        lock.lock()
-        defer { lock.unlock() }
+        acquire()
+        defer { release() }
         guard let targetID = try targetID(target) else { return nil }
         var sql: String
         var bindings: [SQLiteValue]
@@ -211,8 +258,8 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
     public func availability(target: String, window: Duration, now: Int64) throws(SQLiteError) -> Availability {
         let windowMicros = window.components.seconds * 1_000_000 + window.components.attoseconds / 1_000_000_000_000
         let start = now - windowMicros
-        lock.lock()
-        defer { lock.unlock() }
+        acquire()
+        defer { release() }
         let windowSeconds = Double(windowMicros) / 1_000_000
         guard let targetID = try targetID(target) else {
             return Availability(windowSeconds: windowSeconds, readySeconds: 0, readyFraction: 0, transitions: 0)
@@ -254,8 +301,8 @@ public final class HistoryReader: @unchecked Sendable {  // `database` is used o
     }
 
     public func gaps() throws(SQLiteError) -> [Gap] {
-        lock.lock()
-        defer { lock.unlock() }
+        acquire()
+        defer { release() }
         let statement = try database.prepare("SELECT after_id, from_ts, to_ts, dropped FROM history_gaps ORDER BY id")
         var gaps: [Gap] = []
         while try statement.step() {

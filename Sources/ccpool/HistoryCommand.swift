@@ -62,10 +62,12 @@ struct HistoryCommand: ParsableCommand {
             print("id\ttime\ttarget\tscope\tsubchannel\taddress\tfrom\tto\treason")
             for stored in page.events {
                 let e = stored.event
+                // Stored text may come from a remote server (or an older version that stored it raw): no
+                // byte of it reaches the terminal as a control sequence.
                 print([
                     String(stored.id), HistoryTime.rfc3339(e.time), e.target, e.scope.rawValue,
                     e.subchannel.map(String.init) ?? "-", e.address ?? "-", e.from.rawValue, e.to.rawValue, e.reason,
-                ].joined(separator: "\t"))
+                ].map(ReasonText.forTerminal).joined(separator: "\t"))
             }
             if let next = page.nextCursor { print("next_cursor: \(next)") }
         }

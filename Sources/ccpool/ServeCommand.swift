@@ -22,6 +22,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         MemoryTuning.returnLargeBuffersToTheSystem()
+        // Files this process creates (the database, its WAL and shared-memory files) are not for others:
+        // SQLite asks for 0644, which becomes 0640.
+        umask(0o027)
         let settings = try options.load()
         LogSetup.bootstrap(level: settings.logLevel, format: settings.logFormat)
         let logger = Logger(label: "ccpool")
@@ -29,24 +32,28 @@ struct ServeCommand: AsyncParsableCommand {
             configFlag: options.config, environment: ProcessInfo.processInfo.environment, flags: options.flags,
             hostname: ProcessInfo.processInfo.hostName)
 
+        // Threads are cheap and a waiting pick holds one: keep plenty, so probes and scrapes are
+        // answered while picks wait (the router lets at most half of them wait at once).
+        let httpThreads = min(32, max(8, 4 * HTTPServerConfiguration.defaultThreadCount))
         let runtime: ServiceRuntime
         do {
-            runtime = try await ServiceRuntime.start(settings: settings, launch: launch, logger: logger)
+            runtime = try await ServiceRuntime.start(settings: settings, launch: launch, logger: logger, httpThreads: httpThreads)
         } catch {
             logger.critical("cannot start: \(error)")
             FileHandle.standardError.write(Data("ccpool: cannot start: \(error)\n".utf8))
             throw ExitCode(1)
         }
 
-        // Threads are cheap and a waiting pick holds one: keep plenty, so probes and scrapes are
-        // answered while picks wait (the router lets at most half of them wait at once).
-        let httpThreads = min(32, max(8, 4 * HTTPServerConfiguration.defaultThreadCount))
         let api = APIRouter(runtime: runtime, httpThreads: httpThreads)
         let server: HTTPServer
         do {
             server = try HTTPServer(
                 configuration: HTTPServerConfiguration(
-                    host: settings.listen.host, port: UInt16(settings.listen.port), threadCount: httpThreads),
+                    host: settings.listen.host, port: UInt16(settings.listen.port), threadCount: httpThreads,
+                    connectionLimit: settings.limits.maxConnections,
+                    perIPConnectionLimit: settings.limits.maxConnectionsPerClient,
+                    connectionTimeoutSeconds: Int(settings.limits.idleTimeout.nanoseconds / 1_000_000_000),
+                    requestTimeoutSeconds: Int(settings.limits.requestTimeout.nanoseconds / 1_000_000_000)),
                 router: api.router, observer: api.observer)
         } catch {
             logger.critical("cannot serve HTTP on \(settings.listen): \(error)")

@@ -42,6 +42,24 @@ struct SettingOptions: ParsableArguments {
     @Option(name: .long, help: "How many replicas share the targets (default 1). Env: CCPOOL_SHARD_COUNT.")
     var shardCount: String?
 
+    @Option(name: .long, help: "Connections served at once (default 1024). Env: CCPOOL_HTTP_MAX_CONNECTIONS.")
+    var httpMaxConnections: String?
+
+    @Option(name: .long, help: "Connections one client address may hold (default 64). Env: CCPOOL_HTTP_MAX_CONNECTIONS_PER_CLIENT.")
+    var httpMaxConnectionsPerClient: String?
+
+    @Option(name: .long, help: "Close a connection idle this long, whole seconds (default 30s). Env: CCPOOL_HTTP_IDLE_TIMEOUT.")
+    var httpIdleTimeout: String?
+
+    @Option(name: .long, help: "A request must arrive whole within this time, whole seconds (default 15s). Env: CCPOOL_HTTP_REQUEST_TIMEOUT.")
+    var httpRequestTimeout: String?
+
+    @Option(name: .long, help: "Longest run of one history statement (default 2s). Env: CCPOOL_HISTORY_QUERY_TIMEOUT.")
+    var historyQueryTimeout: String?
+
+    @Option(name: .long, help: "History reader connections = history queries at once; 0 = a quarter of the HTTP threads (default). Env: CCPOOL_HISTORY_READERS.")
+    var historyReaders: String?
+
     /// The flags that were given, by setting.
     var flags: [SettingKey: String] {
         let pairs: [(SettingKey, String?)] = [
@@ -49,6 +67,9 @@ struct SettingOptions: ParsableArguments {
             (.adminTokenFile, adminTokenFile), (.metricsSubchannelSeries, metricsSubchannelSeries),
             (.shutdownDeadline, shutdownDeadline), (.logLevel, logLevel), (.logFormat, logFormat),
             (.shardIndex, shardIndex), (.shardCount, shardCount),
+            (.httpMaxConnections, httpMaxConnections), (.httpMaxConnectionsPerClient, httpMaxConnectionsPerClient),
+            (.httpIdleTimeout, httpIdleTimeout), (.httpRequestTimeout, httpRequestTimeout),
+            (.historyQueryTimeout, historyQueryTimeout), (.historyReaders, historyReaders),
         ]
         var flags: [SettingKey: String] = [:]
         for (key, value) in pairs { if let value { flags[key] = value } }

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOSSL
 import NIOHTTP2
 
 #if canImport(Glibc)
@@ -108,6 +109,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         if error is any NIOHTTP2Error {
             return (.socketError, "HTTP/2 protocol error: \(error)")
+        }
+        if error is NIOSSLError || error is NIOSSLExtraError {
+            // A certificate the client refused names the reason, e.g. "Couldn't find <name> in certificate".
+            return (.socketError, "TLS handshake failed: \(error)")
         }
         return (.unknown, "\(error)")
     }

@@ -196,6 +196,10 @@ extension ConnectFailure {
         if let tls = error as? NIOSSLError {
             return ConnectFailure("TLS handshake failed: \(tls)")
         }
+        if let tls = error as? NIOSSLExtraError {
+            // For example "Couldn't find <name> in certificate from peer": the name the certificate lacks.
+            return ConnectFailure("TLS handshake failed: \(tls)")
+        }
         return ConnectFailure("\(error)")
     }
 

@@ -6,7 +6,8 @@ public struct TLSSettings: Hashable, Sendable {
     public var caFile: String?
     public var certFile: String?
     public var keyFile: String?
-    /// SNI and the name checked against the certificate; defaults to the dialled host.
+    /// SNI and the name checked against the certificate; defaults to the target's host name (its default
+    /// authority), else the dialled host.
     public var serverName: String?
 
     public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, serverName: String? = nil) {
@@ -19,14 +20,20 @@ public struct TLSSettings: Hashable, Sendable {
 
 /// A loaded TLS client context, shared by every connection of a target (loading certificates
 /// once, not per dial).
+///
+/// The name used for SNI and checked against the server's certificate is, as in gRPC: `server_name` when
+/// given, else the target's host name (``Target/defaultAuthorityHost``: a `dns:///host:port` target's
+/// addresses are IPs, but its certificate names the host), else the dialled host when it is a name. TLS 1.2 is
+/// the oldest version offered (HTTP/2 requires it, RFC 9113 §9.2).
 public struct TLSClientContext: Sendable {
     private let context: NIOSSLContext
     private let serverName: String?
 
-    /// Loads the files; the error names the one that failed.
-    public init(_ settings: TLSSettings) throws(TLSSettingsError) {
+    /// Loads the files; the error names the one that failed. `defaultAuthority` is the target's host name.
+    public init(_ settings: TLSSettings, defaultAuthority: String? = nil) throws(TLSSettingsError) {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.applicationProtocols = ["h2"]
+        configuration.minimumTLSVersion = .tlsv12
         do {
             if let caFile = settings.caFile {
                 configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
@@ -56,7 +63,7 @@ public struct TLSClientContext: Sendable {
         } catch {
             throw TLSSettingsError("invalid TLS configuration: \(error)")
         }
-        self.serverName = settings.serverName
+        self.serverName = settings.serverName ?? defaultAuthority
     }
 
     func makeHandler(for address: Address) throws -> NIOSSLClientHandler {

@@ -22,9 +22,14 @@ public struct APIRouter: Sendable {
     public init(runtime: ServiceRuntime, httpThreads: Int = 8) {
         self.runtime = runtime
         self.metrics = MetricsEndpoint(runtime: runtime)
-        self.auth = AdminAuth(token: runtime.adminAuthToken)
+        self.auth = runtime.adminAuth
         self.picksInFlight = InFlightLimit(max(1, httpThreads / 2))
     }
+
+    /// The largest `TargetSpec` body a PUT reads.
+    static let maxTargetSpecBytes = 1 << 20
+    /// The largest pick body read (its two fields fit in a few dozen bytes).
+    static let maxPickBodyBytes = 4096
 
     /// The longest a pick may wait (it holds an HTTP thread meanwhile).
     static let maxPickTimeoutMilliseconds = 60_000
@@ -44,9 +49,15 @@ public struct APIRouter: Sendable {
             let name = try targetName(request)
             return .json(TargetStatusJSON.one(try snapshot(of: name)))
         }
-        router.put("/v1/targets/{name}", auth.protect { request throws(HTTPError) in try put(request) })
-        router.delete("/v1/targets/{name}", auth.protect { request throws(HTTPError) in try delete(request) })
-        router.post("/v1/targets/{name}/pick") { request throws(HTTPError) in try pick(request) }
+        let admin = RouteAdmission(authorize: auth.checkHeaders)
+        var putAdmission = admin
+        putAdmission.maxBodyBytes = Self.maxTargetSpecBytes
+        putAdmission.requiresJSON = true
+        router.put("/v1/targets/{name}", admission: putAdmission, auth.protect { request throws(HTTPError) in try put(request) })
+        router.delete("/v1/targets/{name}", admission: admin, auth.protect { request throws(HTTPError) in try delete(request) })
+        router.post("/v1/targets/{name}/pick", admission: .json(maxBodyBytes: Self.maxPickBodyBytes)) { request throws(HTTPError) in
+            try pick(request)
+        }
         router.get("/v1/targets/{name}/availability") { request throws(HTTPError) in try availability(request) }
         router.get("/v1/history") { request throws(HTTPError) in try history(request) }
         router.get("/openapi.yaml") { _ in
@@ -134,7 +145,8 @@ public struct APIRouter: Sendable {
         case .invalidTLS(let message):
             return .badRequest("invalid_target_spec", "tls: \(message)")
         case .storage(let message):
-            return HTTPError(status: 503, code: "storage_unavailable", message: "The target store failed: \(message)")
+            runtime.logger.error("target store failed", metadata: ["target": "\(name)", "error": "\(message)"])
+            return HTTPError(status: 503, code: "storage_unavailable", message: "The target store failed; the service log has the details.")
         case .shuttingDown:
             return HTTPError(status: 503, code: "not_ready", message: "The service is shutting down.")
         }
@@ -143,11 +155,7 @@ public struct APIRouter: Sendable {
     private func pick(_ request: HTTPRequest) throws(HTTPError) -> HTTPResponse {
         let name = try targetName(request)
         let options = try PickRequest.parse(request.body)
-        guard picksInFlight.enter() else {
-            throw HTTPError(
-                status: 503, code: "overloaded",
-                message: "Too many picks are waiting already (at most \(picksInFlight.limit)); try again.")
-        }
+        guard picksInFlight.enter() else { throw HTTPError.overloaded(picksInFlight.limit) }
         defer { picksInFlight.leave() }
         guard let future = runtime.pool.pick(
             name.description, waitForReady: options.waitForReady, timeout: .milliseconds(Int64(options.timeoutMilliseconds)))
@@ -162,7 +170,7 @@ public struct APIRouter: Sendable {
             }
             return .json(json.text)
         } catch {
-            let message = (error as? PickError)?.description ?? "\(error)"
+            let message = (error as? PickError)?.description ?? "The pick failed."
             throw HTTPError(status: 503, code: "no_ready_subchannel", message: message)
         }
     }
@@ -183,8 +191,10 @@ public struct APIRouter: Sendable {
             throw notFound(name)
         }
         do {
-            let result = try runtime.reader.availability(
-                target: name.description, window: window, now: HistoryTime.micros(Date()))
+            let now = HistoryTime.micros(Date())
+            let result = try runtime.withHistoryReader { reader throws(SQLiteError) in
+                try reader.availability(target: name.description, window: window, now: now)
+            }
             var json = JSONWriter()
             json.object { json in
                 json.key("window_seconds")
@@ -197,8 +207,6 @@ public struct APIRouter: Sendable {
                 json.number(result.transitions)
             }
             return .json(json.text)
-        } catch {
-            throw HTTPError(status: 503, code: "storage_unavailable", message: "The history store failed: \(error)")
         }
     }
 
@@ -209,15 +217,11 @@ public struct APIRouter: Sendable {
         } catch {
             throw .badRequest("invalid_parameter", error.message)
         }
-        do {
-            let page = try runtime.reader.events(query)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.withoutEscapingSlashes]
-            let data = (try? encoder.encode(page)) ?? Data("{}".utf8)
-            return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(data))
-        } catch {
-            throw HTTPError(status: 503, code: "storage_unavailable", message: "The history store failed: \(error)")
-        }
+        let page = try runtime.withHistoryReader { reader throws(SQLiteError) in try reader.events(query) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let data = (try? encoder.encode(page)) ?? Data("{}".utf8)
+        return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(data))
     }
 }
 

@@ -213,6 +213,8 @@ enum OpenAPIDocument {
                       schema: {$ref: '#/components/schemas/NotFoundError'}
                 '409': {$ref: '#/components/responses/DefinedByConfig'}
                 '413': {$ref: '#/components/responses/BodyTooLarge'}
+                '415': {$ref: '#/components/responses/UnsupportedMediaType'}
+                '429': {$ref: '#/components/responses/TooManyAttempts'}
                 '503':
                   description: '`storage_unavailable` (the target store failed) or `not_ready` (shutting down).'
                   content:
@@ -238,6 +240,7 @@ enum OpenAPIDocument {
                 '403': {$ref: '#/components/responses/Forbidden'}
                 '404': {$ref: '#/components/responses/NotFound'}
                 '409': {$ref: '#/components/responses/DefinedByConfig'}
+                '429': {$ref: '#/components/responses/TooManyAttempts'}
                 '503':
                   description: '`storage_unavailable` (the target store failed) or `not_ready` (shutting down).'
                   content:
@@ -296,6 +299,7 @@ enum OpenAPIDocument {
                               code: {enum: [invalid_name, invalid_path, invalid_json, invalid_body]}
                 '404': {$ref: '#/components/responses/NotFound'}
                 '413': {$ref: '#/components/responses/BodyTooLarge'}
+                '415': {$ref: '#/components/responses/UnsupportedMediaType'}
                 '503':
                   description: '`no_ready_subchannel`: no subchannel could be picked (the message gives the gRPC status, such as `UNAVAILABLE: connection refused` or `DEADLINE_EXCEEDED`); `overloaded`: too many picks are already waiting (each holds an HTTP thread), try again.'
                   content:
@@ -418,7 +422,10 @@ enum OpenAPIDocument {
                           next_cursor:
                             type: string
                             pattern: '^[A-Za-z0-9_-]{1,64}$'
-                            description: Present when more rows match; pass it as `cursor`.
+                            description: |
+                              Present when more rows may match; pass it as `cursor`. A query without `target` or
+                              `subchannel` looks at a bounded window of ids per page, so such a page can end early
+                              (even empty) with a cursor that continues after the window.
                 '400':
                   description: '`invalid_parameter` (the message names the parameter) or `invalid_path`.'
                   content:
@@ -502,7 +509,7 @@ enum OpenAPIDocument {
                     text/html; charset=utf-8:
                       schema: {type: string}
                 '503':
-                  description: The history store failed (an HTML error page).
+                  description: The history store failed, the page's history reads ran past their time limit, or every history reader is busy (an HTML error page).
                   content:
                     text/html; charset=utf-8:
                       schema: {type: string}
@@ -575,7 +582,10 @@ enum OpenAPIDocument {
                         properties:
                           code: {const: conflict}
             BodyTooLarge:
-              description: The body is larger than 1048576 bytes; the connection is closed.
+              description: |
+                The body is larger than the route's limit (1048576 bytes for a target spec, 4096 for a pick), or
+                the route takes no body; refused on the headers, before the body is read, and the connection is
+                closed.
               content:
                 application/json:
                   schema:
@@ -585,7 +595,14 @@ enum OpenAPIDocument {
                         properties:
                           code: {const: body_too_large}
             StorageUnavailable:
-              description: The history store failed.
+              description: |
+                `storage_unavailable`: the history store failed (the details are in the service log only);
+                `query_timeout`: the query ran longer than `history.query_timeout` (narrow it);
+                `overloaded`: every history reader is busy with other requests, try again (`Retry-After`).
+              headers:
+                Retry-After:
+                  required: false
+                  schema: {type: string}
               content:
                 application/json:
                   schema:
@@ -593,7 +610,31 @@ enum OpenAPIDocument {
                     properties:
                       error:
                         properties:
-                          code: {const: storage_unavailable}
+                          code: {enum: [storage_unavailable, query_timeout, overloaded]}
+            UnsupportedMediaType:
+              description: 'The request did not say `Content-Type: application/json` (required even without a body).'
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/Error'
+                    properties:
+                      error:
+                        properties:
+                          code: {const: unsupported_media_type}
+            TooManyAttempts:
+              description: Too many wrong admin tokens from this client address lately; try again after `Retry-After` seconds.
+              headers:
+                Retry-After:
+                  required: true
+                  schema: {type: string}
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/Error'
+                    properties:
+                      error:
+                        properties:
+                          code: {const: too_many_attempts}
 
           schemas:
             Error:

@@ -33,4 +33,24 @@ public enum AdminToken {
         }
         return nil
     }
+
+    /// Tokens shorter than this draw a warning (16 random characters are out of reach of online guessing,
+    /// which the admin routes also throttle).
+    public static let recommendedLength = 16
+
+    /// What is weak about the token and its file, one sentence each (logged at start and on reload).
+    public static func warnings(_ settings: ServiceSettings, token: String?) -> [String] {
+        var warnings: [String] = []
+        if let token, token.count < recommendedLength {
+            warnings.append("the admin token has \(token.count) characters; use at least \(recommendedLength) random ones")
+        }
+        if let path = settings.adminTokenFile {
+            var info = stat()
+            if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
+                warnings.append(
+                    "\(path) can be read or written by its group or by others (mode \(String(info.st_mode & 0o777, radix: 8))); make it 0600 or 0400")
+            }
+        }
+        return warnings
+    }
 }

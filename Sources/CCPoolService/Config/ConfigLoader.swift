@@ -148,11 +148,19 @@ public enum ConfigLoader {
         }
         if let node = fields.take("history"), var history = reader.fields(node, "history") {
             if let value = history.take("retention") { add(.historyRetention, value) }
+            if let value = history.take("query_timeout") { add(.historyQueryTimeout, value) }
+            if let value = history.take("readers") { add(.historyReaders, value) }
             history.finish(&reader)
         }
         if let node = fields.take("metrics"), var metrics = reader.fields(node, "metrics") {
             if let value = metrics.take("subchannel_series") { add(.metricsSubchannelSeries, value) }
             metrics.finish(&reader)
+        }
+        if let node = fields.take("http"), var http = reader.fields(node, "http") {
+            for key in SettingKey.allCases where key.rawValue.hasPrefix("http.") {
+                if let value = http.take(String(key.rawValue.dropFirst(5))) { add(key, value) }
+            }
+            http.finish(&reader)
         }
         if let node = fields.take("targets") {
             targets = readTargets(node, &reader)
@@ -201,6 +209,7 @@ public enum ConfigLoader {
     /// Checks one layer's value of `key` and stores it in `settings`.
     private static func apply(_ key: SettingKey, _ node: ConfigNode, to settings: inout ServiceSettings, _ reader: inout ConfigReader) {
         let path = key.rawValue
+        if RequestLimits.apply(key, node, to: &settings.limits, &reader) { return }
         switch key {
         case .listen:
             guard let text = reader.string(node, path) else { return }
@@ -229,6 +238,8 @@ public enum ConfigLoader {
             if let value = reader.integer(node, path, in: 0...65535) { settings.shardIndex = value }
         case .shardCount:
             if let value = reader.integer(node, path, in: 1...65536) { settings.shardCount = value }
+        default:
+            break  // the limits, applied above
         }
     }
 

@@ -29,6 +29,8 @@ public struct ServiceSettings: Sendable, Equatable {
     /// derives them from the pod's ordinal).
     public var shardIndex: Int?
     public var shardCount: Int?
+    /// `http.*`, `history.query_timeout`, `history.readers`: see ``RequestLimits``.
+    public var limits: RequestLimits
     /// `targets`, in file order, names unique.
     public var targets: [ConfiguredTarget]
 
@@ -47,6 +49,7 @@ public struct ServiceSettings: Sendable, Equatable {
         logFormat = .text
         shardIndex = nil
         shardCount = nil
+        limits = RequestLimits()
         targets = []
         sources = Dictionary(uniqueKeysWithValues: SettingKey.allCases.map { ($0, .default) })
     }
@@ -68,7 +71,7 @@ public struct ServiceSettings: Sendable, Equatable {
             && lhs.historyRetention == rhs.historyRetention && lhs.adminTokenFile == rhs.adminTokenFile
             && lhs.metricsSubchannelSeries == rhs.metricsSubchannelSeries && lhs.shutdownDeadline == rhs.shutdownDeadline
             && lhs.logLevel == rhs.logLevel && lhs.logFormat == rhs.logFormat && lhs.shardIndex == rhs.shardIndex
-            && lhs.shardCount == rhs.shardCount && lhs.targets == rhs.targets
+            && lhs.shardCount == rhs.shardCount && lhs.limits == rhs.limits && lhs.targets == rhs.targets
     }
 }
 

@@ -18,6 +18,12 @@ public enum SettingKey: String, CaseIterable, Hashable, Sendable, CustomStringCo
     case logFormat = "log_format"
     case shardIndex = "shard_index"
     case shardCount = "shard_count"
+    case httpMaxConnections = "http.max_connections"
+    case httpMaxConnectionsPerClient = "http.max_connections_per_client"
+    case httpIdleTimeout = "http.idle_timeout"
+    case httpRequestTimeout = "http.request_timeout"
+    case historyQueryTimeout = "history.query_timeout"
+    case historyReaders = "history.readers"
 
     /// `CCPOOL_HISTORY_RETENTION`.
     public var environmentVariable: String {

@@ -56,12 +56,12 @@ struct DashboardRoutes: Sendable {
         let history: TargetHistory
         let availability: Availability?
         do {
-            history = try TargetHistory.load(
-                reader: runtime.reader, target: name.description, window: window, now: now, subchannels: current)
-            availability = try? runtime.reader.availability(
-                target: name.description, window: .microseconds(window.micros), now: now)
+            (history, availability) = try runtime.withHistoryReader { reader throws(SQLiteError) in
+                (try TargetHistory.load(reader: reader, target: name.description, window: window, now: now, subchannels: current),
+                 try? reader.availability(target: name.description, window: .microseconds(window.micros), now: now))
+            }
         } catch {
-            throw DashboardError(status: 503, code: "storage_unavailable", message: "The history store failed: \(error)")
+            throw DashboardError(status: error.status, code: error.code, message: error.message)
         }
         let source: String? = switch runtime.source(of: name) {
         case .config: "config file"

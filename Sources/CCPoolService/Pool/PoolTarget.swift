@@ -43,7 +43,9 @@ public struct PoolTarget: Sendable {
         resolvers: ResolverRegistry = .standard, balancers: BalancerRegistry = .standard
     ) throws(TLSSettingsError) {
         let settings = spec.channelSettings
-        let connector = HTTP2Connector(tls: try settings.tls.map { settings throws(TLSSettingsError) in try TLSClientContext(settings) })
+        let connector = HTTP2Connector(tls: try settings.tls.map { tls throws(TLSSettingsError) in
+            try TLSClientContext(tls, defaultAuthority: spec.parsedTarget.defaultAuthorityHost)
+        })
         self.init(
             name: name.description, uri: spec.target, target: spec.parsedTarget,
             options: settings.channelOptions(connector: connector, resolvers: resolvers, balancers: balancers),

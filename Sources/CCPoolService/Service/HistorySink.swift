@@ -11,6 +11,9 @@ struct HistorySink: TransitionSink {
             scope: transition.scope == .channel ? .channel : .subchannel,
             subchannel: transition.subchannel?.rawValue, address: transition.address,
             from: HistoryEvent.State(rawValue: transition.from.rawValue)!,
-            to: HistoryEvent.State(rawValue: transition.to.rawValue)!, reason: transition.reason))
+            to: HistoryEvent.State(rawValue: transition.to.rawValue)!,
+            // A reason may quote a remote server (health message, GOAWAY data): stored without control
+            // characters and cut to a bounded length.
+            reason: ReasonText.sanitized(transition.reason)))
     }
 }

@@ -1,6 +1,7 @@
 import CCPoolCore
 import Foundation
 import History
+import HTTPServer
 import Logging
 import NIOCore
 import Synchronization
@@ -43,15 +44,21 @@ public final class ServiceRuntime: Sendable {
     public let replica: ReplicaIdentity
     public let pool: Pool
     public let history: HistoryWriter
-    public let reader: HistoryReader
+    /// Read-only history connections; how many are free bounds the history work in flight.
+    public let readers: HistoryReaderPool
     public let targetStore: TargetStore
     public let adminAuthToken: String?
+    /// The admin routes' check; its token is replaced on a reload.
+    public let adminAuth: AdminAuth
     public let httpMetrics = HTTPRequestMetrics()
     private let state = Mutex(State())
-    private let logger: Logger
+    let logger: Logger
 
     /// Opens the database (applying migrations), starts the pool and applies the configuration.
-    public static func start(settings: ServiceSettings, launch: Launch, logger: Logger) async throws -> ServiceRuntime {
+    /// `httpThreads` sizes the history reader pool when `history.readers` is 0.
+    public static func start(
+        settings: ServiceSettings, launch: Launch, logger: Logger, httpThreads: Int = 8
+    ) async throws -> ServiceRuntime {
         let replica = try ReplicaIdentity.resolve(
             index: settings.shardIndex, count: settings.shardCount, hostname: launch.hostname)
         let token = try AdminToken.resolve(settings, environment: launch.environment)
@@ -59,13 +66,15 @@ public final class ServiceRuntime: Sendable {
         var configuration = HistoryWriter.Configuration()
         configuration.retention = settings.historyRetention.duration
         let writer = try HistoryWriter(path: settings.database, configuration: configuration)
-        let reader = try HistoryReader(path: settings.database)
+        let readers = try HistoryReaderPool(
+            path: settings.database, count: settings.limits.historyReaderCount(httpThreads: httpThreads),
+            queryTimeout: settings.limits.historyQueryTimeout.duration, scanWindow: RequestLimits.historyScanWindow)
         let store = try TargetStore(path: settings.database)
         let pool = Pool(
             configuration: .init(shards: settings.eventLoopCount(cores: System.coreCount)),
             sink: HistorySink(writer: writer), logger: logger)
         let runtime = ServiceRuntime(
-            settings: settings, launch: launch, replica: replica, pool: pool, history: writer, reader: reader,
+            settings: settings, launch: launch, replica: replica, pool: pool, history: writer, readers: readers,
             store: store, token: token, logger: logger)
         try await runtime.applyInitialTargets()
         return runtime
@@ -73,16 +82,20 @@ public final class ServiceRuntime: Sendable {
 
     private init(
         settings: ServiceSettings, launch: Launch, replica: ReplicaIdentity, pool: Pool, history: HistoryWriter,
-        reader: HistoryReader, store: TargetStore, token: String?, logger: Logger
+        readers: HistoryReaderPool, store: TargetStore, token: String?, logger: Logger
     ) {
         self.settings = settings
         self.launch = launch
         self.replica = replica
         self.pool = pool
         self.history = history
-        self.reader = reader
+        self.readers = readers
         self.targetStore = store
         self.adminAuthToken = token
+        self.adminAuth = AdminAuth(token: token)
+        for warning in AdminToken.warnings(settings, token: token) {
+            logger.warning("weak admin token: \(warning)")
+        }
         self.logger = logger
     }
 
@@ -180,6 +193,7 @@ public final class ServiceRuntime: Sendable {
         for configured in loaded.targets where replica.owns(configured.name.description) {
             owned[configured.name] = configured.spec
         }
+        reloadAdminToken(loaded)
         let running = state.withLock { $0.configTargets }
         let diff = ConfigDiff(running: running, loaded: owned)
         var toApply: [PoolTarget] = []
@@ -216,6 +230,19 @@ public final class ServiceRuntime: Sendable {
         }
         logger.notice("configuration reloaded", metadata: ["changes": "\(diff.summary)"])
         return .success(diff)
+    }
+
+    /// Reads the admin token again (file or environment); one that cannot be read leaves the running one.
+    private func reloadAdminToken(_ loaded: ServiceSettings) {
+        do {
+            let token = try AdminToken.resolve(loaded, environment: launch.environment)
+            adminAuth.replaceToken(token)
+            for warning in AdminToken.warnings(loaded, token: token) {
+                logger.warning("weak admin token: \(warning)")
+            }
+        } catch {
+            logger.error("admin token not reloaded; the previous one stays", metadata: ["problem": "\(error.message)"])
+        }
     }
 
     // MARK: Admin targets (called from HTTP threads: blocking, never on an event loop)

@@ -29,6 +29,11 @@ public struct Migrator: Sendable {
     /// Opens (creating if missing) and migrates the database at `path`.
     @discardableResult
     public func migrate(path: String, now: @autoclosure () -> Date = Date()) throws(MigrationError) -> Report {
+        var info = stat()
+        if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
+            throw MigrationError(
+                .cannotOpen, "history database \(path) is a symbolic link; refusing to follow it (give the file's real path)")
+        }
         let exists = FileManager.default.fileExists(atPath: path)
         if exists { try Self.checkHeader(path: path) }
         let database: Database

@@ -34,6 +34,8 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable, Equatable {
     public var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
     /// `SQLITE_FULL`: the disk (or `max_page_count`) is full.
     public var isFull: Bool { code == SQLITE_FULL }
+    /// `SQLITE_INTERRUPT`: the statement was stopped, e.g. by a query deadline.
+    public var isInterrupted: Bool { code == SQLITE_INTERRUPT }
     /// `SQLITE_IOERR*`.
     public var isIOError: Bool { code == SQLITE_IOERR }
 
