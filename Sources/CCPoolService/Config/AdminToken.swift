@@ -46,9 +46,14 @@ public enum AdminToken {
         }
         if let path = settings.adminTokenFile {
             var info = stat()
-            if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
+            // Group read is fine when the group is this process's own (Kubernetes mounts a Secret
+            // root-owned, readable by the pod's fsGroup).
+            if stat(path, &info) == 0,
+                info.st_mode & 0o007 != 0 || info.st_mode & 0o020 != 0
+                    || (info.st_mode & 0o040 != 0 && info.st_gid != getegid())
+            {
                 warnings.append(
-                    "\(path) can be read or written by its group or by others (mode \(String(info.st_mode & 0o777, radix: 8))); make it 0600 or 0400")
+                    "\(path) can be read or written by other users (mode \(String(info.st_mode & 0o777, radix: 8))); make it 0600 or 0400")
             }
         }
         return warnings

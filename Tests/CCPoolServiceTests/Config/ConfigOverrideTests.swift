@@ -39,7 +39,8 @@ extension ConfigTests {
             let values: [SettingKey: String] = [
                 .listen: "[::]:1", .database: "/x.db", .shards: "3", .historyRetention: "30d", .adminTokenFile: "/tok",
                 .metricsSubchannelSeries: "false", .shutdownDeadline: "1m", .logLevel: "trace", .logFormat: "json",
-                .shardIndex: "0", .shardCount: "2",
+                .shardIndex: "0", .shardCount: "2", .httpMaxConnections: "100", .httpMaxConnectionsPerClient: "5",
+                .httpIdleTimeout: "7s", .httpRequestTimeout: "3s", .historyQueryTimeout: "500ms", .historyReaders: "4",
             ]
             #expect(Set(values.keys) == Set(SettingKey.allCases))
             let environment = Dictionary(uniqueKeysWithValues: values.map { ($0.key.environmentVariable, $0.value) })
@@ -57,6 +58,12 @@ extension ConfigTests {
             expected.logFormat = .json
             expected.shardIndex = 0
             expected.shardCount = 2
+            expected.limits.maxConnections = 100
+            expected.limits.maxConnectionsPerClient = 5
+            expected.limits.idleTimeout = .seconds(7)
+            expected.limits.requestTimeout = .seconds(3)
+            expected.limits.historyQueryTimeout = .milliseconds(500)
+            expected.limits.historyReaders = 4
             #expect(fromEnvironment == expected)
             #expect(fromFlags == expected)
             #expect(fromEnvironment.sources.values.allSatisfy { $0 == .environment })

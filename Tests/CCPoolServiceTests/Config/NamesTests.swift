@@ -75,7 +75,9 @@ extension ConfigTests {
                 SettingKey.allCases.map(\.environmentVariable) == [
                     "CCPOOL_LISTEN", "CCPOOL_DATABASE", "CCPOOL_SHARDS", "CCPOOL_HISTORY_RETENTION", "CCPOOL_ADMIN_TOKEN_FILE",
                     "CCPOOL_METRICS_SUBCHANNEL_SERIES", "CCPOOL_SHUTDOWN_DEADLINE", "CCPOOL_LOG_LEVEL", "CCPOOL_LOG_FORMAT",
-                    "CCPOOL_SHARD_INDEX", "CCPOOL_SHARD_COUNT",
+                    "CCPOOL_SHARD_INDEX", "CCPOOL_SHARD_COUNT", "CCPOOL_HTTP_MAX_CONNECTIONS",
+                    "CCPOOL_HTTP_MAX_CONNECTIONS_PER_CLIENT", "CCPOOL_HTTP_IDLE_TIMEOUT", "CCPOOL_HTTP_REQUEST_TIMEOUT",
+                    "CCPOOL_HISTORY_QUERY_TIMEOUT", "CCPOOL_HISTORY_READERS",
                 ])
         }
     }
