@@ -60,6 +60,12 @@ struct SettingOptions: ParsableArguments {
     @Option(name: .long, help: "History reader connections = history queries at once; 0 = a quarter of the HTTP threads (default). Env: CCPOOL_HISTORY_READERS.")
     var historyReaders: String?
 
+    @Option(name: .long, help: "Most targets this process runs (default 10000). Env: CCPOOL_LIMITS_MAX_TARGETS.")
+    var limitsMaxTargets: String?
+
+    @Option(name: .long, help: "Most addresses one target lists or resolves to (default 1000). Env: CCPOOL_LIMITS_MAX_ADDRESSES_PER_TARGET.")
+    var limitsMaxAddressesPerTarget: String?
+
     /// The flags that were given, by setting.
     var flags: [SettingKey: String] {
         let pairs: [(SettingKey, String?)] = [
@@ -70,6 +76,7 @@ struct SettingOptions: ParsableArguments {
             (.httpMaxConnections, httpMaxConnections), (.httpMaxConnectionsPerClient, httpMaxConnectionsPerClient),
             (.httpIdleTimeout, httpIdleTimeout), (.httpRequestTimeout, httpRequestTimeout),
             (.historyQueryTimeout, historyQueryTimeout), (.historyReaders, historyReaders),
+            (.limitsMaxTargets, limitsMaxTargets), (.limitsMaxAddressesPerTarget, limitsMaxAddressesPerTarget),
         ]
         var flags: [SettingKey: String] = [:]
         for (key, value) in pairs { if let value { flags[key] = value } }

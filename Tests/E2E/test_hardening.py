@@ -67,3 +67,16 @@ def test_history_table_never_prints_control_characters(workdir, make_ccpool):
     assert run.returncode == 0, run.stderr
     assert b"\x1b" not in run.stdout and b"\x07" not in run.stdout
     assert b"\\u{1b}]0;owned" in run.stdout
+
+
+def test_target_and_address_caps_hold_for_the_admin_api(workdir, make_ccpool):
+    pool = make_ccpool(extra_args=["--limits-max-targets", "2", "--limits-max-addresses-per-target", "2"])
+    assert pool.put_target("a", {"target": "ipv4:127.0.0.1:1"}).status == 201
+    r = pool.put_target("b", {"target": "ipv4:127.0.0.1:1,127.0.0.1:2,127.0.0.1:3"})
+    assert r.status == 400 and "max_addresses_per_target" in r.text, r.text
+    assert pool.put_target("b", {"target": "ipv4:127.0.0.1:1,127.0.0.1:2"}).status == 201
+    r = pool.put_target("c", {"target": "ipv4:127.0.0.1:1"})
+    assert r.status == 409 and r.error_code() == "too_many_targets", r.text
+    # Changing an existing target is not adding one.
+    assert pool.put_target("b", {"target": "ipv4:127.0.0.1:3"}).status == 200
+    assert sorted(pool.targets()) == ["a", "b"]

@@ -144,6 +144,12 @@ public struct APIRouter: Sendable {
             return notFound(name)
         case .invalidTLS(let message):
             return .badRequest("invalid_target_spec", "tls: \(message)")
+        case .tooManyAddresses(let message):
+            return .badRequest("invalid_target_spec", "target: \(message)")
+        case .tooManyTargets(let limit):
+            return HTTPError(
+                status: 409, code: "too_many_targets",
+                message: "This process runs \(limit) targets already, the most limits.max_targets allows; delete one first.")
         case .storage(let message):
             runtime.logger.error("target store failed", metadata: ["target": "\(name)", "error": "\(message)"])
             return HTTPError(status: 503, code: "storage_unavailable", message: "The target store failed; the service log has the details.")

@@ -262,9 +262,11 @@ enum OpenAPIDocument {
               summary: Ask the channel's picker for a subchannel.
               description: |
                 Without `wait_for_ready` a channel with no READY subchannel answers 503 at once (or when the pick
-                fails); with it the request waits up to `timeout_ms` for one. An empty body means the defaults.
+                fails); with it the request waits up to `timeout_ms` for one. `{}` (or an empty body) means the
+                defaults; the request must say `Content-Type: application/json` either way (415 otherwise), so
+                a browser cannot send it cross-site without a CORS preflight.
               requestBody:
-                required: false
+                required: true
                 content:
                   application/json:
                     schema: {$ref: '#/components/schemas/PickRequest'}

@@ -114,6 +114,7 @@ public enum ConfigLoader {
                     message: "set together with \(SettingKey.adminTokenVariable); give the admin token one way only"))
         }
 
+        if diagnostics.isEmpty { diagnostics += settings.limits.diagnostics(for: settings.targets) }
         guard diagnostics.isEmpty else {
             throw ConfigError(code: .invalid, diagnostics: sorted(diagnostics))
         }
@@ -156,11 +157,12 @@ public enum ConfigLoader {
             if let value = metrics.take("subchannel_series") { add(.metricsSubchannelSeries, value) }
             metrics.finish(&reader)
         }
-        if let node = fields.take("http"), var http = reader.fields(node, "http") {
-            for key in SettingKey.allCases where key.rawValue.hasPrefix("http.") {
-                if let value = http.take(String(key.rawValue.dropFirst(5))) { add(key, value) }
+        for section in ["http", "limits"] {
+            guard let node = fields.take(section), var sectionFields = reader.fields(node, section) else { continue }
+            for key in SettingKey.allCases where key.rawValue.hasPrefix(section + ".") {
+                if let value = sectionFields.take(String(key.rawValue.dropFirst(section.count + 1))) { add(key, value) }
             }
-            http.finish(&reader)
+            sectionFields.finish(&reader)
         }
         if let node = fields.take("targets") {
             targets = readTargets(node, &reader)

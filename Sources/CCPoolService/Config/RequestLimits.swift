@@ -1,3 +1,5 @@
+import CCPoolCore
+
 /// The limits that keep one client from taking the service's HTTP threads, connections, memory or history
 /// store from everyone else (probes and scrapes first): the `http.*` settings and the history query limits.
 ///
@@ -21,8 +23,48 @@ public struct RequestLimits: Hashable, Sendable {
     /// computations and target pages may run at once (more answer 503 `overloaded`); 0 means a quarter of
     /// the HTTP threads, at least 2.
     public var historyReaders = 0
+    /// `limits.max_targets`: targets this process runs (config file and admin API together).
+    public var maxTargets = 10_000
+    /// `limits.max_addresses_per_target`: addresses one target may list (`ipv4:`/`ipv6:`) or resolve to (DNS
+    /// answers beyond it are dropped), so one target cannot make the pool open thousands of subchannels.
+    public var maxAddressesPerTarget = 1_000
 
     public init() {}
+
+    /// The standard resolvers, with DNS answers cut to ``maxAddressesPerTarget``.
+    public var resolvers: ResolverRegistry {
+        var registry = ResolverRegistry.standard
+        let cap = maxAddressesPerTarget
+        registry.register(DNSResolverBuilder(lookup: { host, port, eventLoop in
+            SystemDNS.lookup(host, port, eventLoop).map { Array($0.prefix(cap)) }
+        }))
+        return registry
+    }
+
+    /// What is over a limit in `spec` (a listed address count), or nil.
+    public func problem(with spec: TargetSpec) -> String? {
+        let target = spec.parsedTarget
+        guard target.scheme == "ipv4" || target.scheme == "ipv6" else { return nil }
+        let count = target.endpoint.split(separator: ",").count
+        guard count > maxAddressesPerTarget else { return nil }
+        return "target lists \(count) addresses; limits.max_addresses_per_target allows \(maxAddressesPerTarget)"
+    }
+
+    /// The problems of a loaded configuration with these limits (file targets over the caps).
+    func diagnostics(for targets: [ConfiguredTarget]) -> [ConfigDiagnostic] {
+        var found: [ConfigDiagnostic] = []
+        if targets.count > maxTargets {
+            found.append(.init(
+                origin: .none, path: "targets",
+                message: "\(targets.count) targets; limits.max_targets allows \(maxTargets)"))
+        }
+        for (index, target) in targets.enumerated() {
+            if let problem = problem(with: target.spec) {
+                found.append(.init(origin: .none, path: "targets[\(index)].target", message: problem))
+            }
+        }
+        return found
+    }
 
     /// The history readers to open for `httpThreads` HTTP threads.
     public func historyReaderCount(httpThreads: Int) -> Int {
@@ -48,6 +90,10 @@ public struct RequestLimits: Hashable, Sendable {
             if let value = reader.positiveDuration(node, path) { limits.historyQueryTimeout = value }
         case .historyReaders:
             if let value = reader.integer(node, path, in: 0...256) { limits.historyReaders = value }
+        case .limitsMaxTargets:
+            if let value = reader.integer(node, path, in: 1...1_000_000) { limits.maxTargets = value }
+        case .limitsMaxAddressesPerTarget:
+            if let value = reader.integer(node, path, in: 1...100_000) { limits.maxAddressesPerTarget = value }
         default:
             return false
         }

@@ -24,6 +24,8 @@ public enum SettingKey: String, CaseIterable, Hashable, Sendable, CustomStringCo
     case httpRequestTimeout = "http.request_timeout"
     case historyQueryTimeout = "history.query_timeout"
     case historyReaders = "history.readers"
+    case limitsMaxTargets = "limits.max_targets"
+    case limitsMaxAddressesPerTarget = "limits.max_addresses_per_target"
 
     /// `CCPOOL_HISTORY_RETENTION`.
     public var environmentVariable: String {

@@ -53,6 +53,8 @@ public final class ServiceRuntime: Sendable {
     public let httpMetrics = HTTPRequestMetrics()
     private let state = Mutex(State())
     let logger: Logger
+    /// The resolvers of every target, with the address cap of ``RequestLimits``.
+    private let resolvers: ResolverRegistry
 
     /// Opens the database (applying migrations), starts the pool and applies the configuration.
     /// `httpThreads` sizes the history reader pool when `history.readers` is 0.
@@ -92,6 +94,7 @@ public final class ServiceRuntime: Sendable {
         self.readers = readers
         self.targetStore = store
         self.adminAuthToken = token
+        self.resolvers = settings.limits.resolvers
         self.adminAuth = AdminAuth(token: token)
         for warning in AdminToken.warnings(settings, token: token) {
             logger.warning("weak admin token: \(warning)")
@@ -151,10 +154,10 @@ public final class ServiceRuntime: Sendable {
         }
         // Build every pool target first: a TLS file that cannot be read stops start-up.
         var built: [PoolTarget] = []
-        for (name, spec) in configTargets { built.append(try PoolTarget(name: name, spec: spec, source: .config)) }
+        for (name, spec) in configTargets { built.append(try PoolTarget(name: name, spec: spec, source: .config, resolvers: resolvers)) }
         for (name, spec) in adminTargets {
             do {
-                built.append(try PoolTarget(name: name, spec: spec, source: .admin))
+                built.append(try PoolTarget(name: name, spec: spec, source: .admin, resolvers: resolvers))
             } catch {
                 logger.error("admin target cannot start; skipped", metadata: ["target": "\(name)", "error": "\(error)"])
                 adminTargets[name] = nil
@@ -198,8 +201,8 @@ public final class ServiceRuntime: Sendable {
         let diff = ConfigDiff(running: running, loaded: owned)
         var toApply: [PoolTarget] = []
         do {
-            for target in diff.added { toApply.append(try PoolTarget(name: target.name, spec: target.spec, source: .config)) }
-            for change in diff.changed { toApply.append(try PoolTarget(name: change.name, spec: change.new, source: .config)) }
+            for target in diff.added { toApply.append(try PoolTarget(name: target.name, spec: target.spec, source: .config, resolvers: resolvers)) }
+            for change in diff.changed { toApply.append(try PoolTarget(name: change.name, spec: change.new, source: .config, resolvers: resolvers)) }
         } catch {
             let problem = ConfigError(
                 code: .invalid, diagnostics: [.init(origin: .none, path: "targets", message: "\(error)")])
@@ -252,6 +255,9 @@ public final class ServiceRuntime: Sendable {
         case notOwned(name: String, owner: Int)
         case notFound(String)
         case invalidTLS(String)
+        /// Over `limits.max_targets` (the number) or `limits.max_addresses_per_target` (the message).
+        case tooManyTargets(Int)
+        case tooManyAddresses(String)
         case storage(String)
         case shuttingDown
     }
@@ -261,10 +267,15 @@ public final class ServiceRuntime: Sendable {
         guard replica.owns(name.description) else {
             throw .notOwned(name: name.description, owner: replica.owner(of: name.description))
         }
-        if state.withLock({ $0.configTargets[name] != nil }) { throw .definedByConfig(name.description) }
+        let (isConfig, isNew, running) = state.withLock {
+            ($0.configTargets[name] != nil, $0.adminTargets[name] == nil, $0.configTargets.count + $0.adminTargets.count)
+        }
+        if isConfig { throw .definedByConfig(name.description) }
+        if isNew && running >= settings.limits.maxTargets { throw .tooManyTargets(settings.limits.maxTargets) }
+        if let problem = settings.limits.problem(with: spec) { throw .tooManyAddresses(problem) }
         let target: PoolTarget
         do {
-            target = try PoolTarget(name: name, spec: spec, source: .admin)
+            target = try PoolTarget(name: name, spec: spec, source: .admin, resolvers: resolvers)
         } catch {
             throw .invalidTLS(error.message)
         }

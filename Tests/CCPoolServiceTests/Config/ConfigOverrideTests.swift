@@ -41,6 +41,7 @@ extension ConfigTests {
                 .metricsSubchannelSeries: "false", .shutdownDeadline: "1m", .logLevel: "trace", .logFormat: "json",
                 .shardIndex: "0", .shardCount: "2", .httpMaxConnections: "100", .httpMaxConnectionsPerClient: "5",
                 .httpIdleTimeout: "7s", .httpRequestTimeout: "3s", .historyQueryTimeout: "500ms", .historyReaders: "4",
+                .limitsMaxTargets: "50", .limitsMaxAddressesPerTarget: "8",
             ]
             #expect(Set(values.keys) == Set(SettingKey.allCases))
             let environment = Dictionary(uniqueKeysWithValues: values.map { ($0.key.environmentVariable, $0.value) })
@@ -64,6 +65,8 @@ extension ConfigTests {
             expected.limits.requestTimeout = .seconds(3)
             expected.limits.historyQueryTimeout = .milliseconds(500)
             expected.limits.historyReaders = 4
+            expected.limits.maxTargets = 50
+            expected.limits.maxAddressesPerTarget = 8
             #expect(fromEnvironment == expected)
             #expect(fromFlags == expected)
             #expect(fromEnvironment.sources.values.allSatisfy { $0 == .environment })

@@ -43,6 +43,21 @@ extension ConfigTests {
             #expect(SettingKey.httpMaxConnectionsPerClient.flagName == "--http-max-connections-per-client")
         }
 
+        @Test func targetsAndListedAddressesAreCapped() {
+            let three = """
+                limits: {max_targets: 2, max_addresses_per_target: 2}
+                targets:
+                  - {name: a, target: "ipv4:127.0.0.1:1,127.0.0.1:2,127.0.0.1:3"}
+                  - {name: b, target: "dns:///b.example:1"}
+                  - {name: c, target: "ipv4:127.0.0.1:1"}
+                """
+            let problems = diagnostics(yaml: three)
+            #expect(problems.count == 2, "\(problems)")
+            #expect(problems.contains { $0.contains("3 targets") && $0.contains("limits.max_targets allows 2") })
+            #expect(problems.contains { $0.contains("targets[0].target") && $0.contains("lists 3 addresses") })
+            #expect(diagnostics(yaml: three, flags: [.limitsMaxTargets: "3", .limitsMaxAddressesPerTarget: "3"]).isEmpty)
+        }
+
         @Test func badValuesAreRefusedWithTheirPath() {
             let problems = diagnostics(yaml: """
                 http:
