@@ -14,6 +14,7 @@ struct MigrateCommand: ParsableCommand {
     var database: String?
 
     func run() throws {
+        umask(0o027)  // a database created here is not for other users (0640), as with `ccpool serve`
         let path = database ?? ProcessInfo.processInfo.environment["CCPOOL_DATABASE"] ?? ServiceSettings.embeddedDefault.database
         do {
             let report = try Migrator().migrate(path: path)

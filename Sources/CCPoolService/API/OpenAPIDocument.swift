@@ -21,14 +21,22 @@ enum OpenAPIDocument {
             - a path no route matches answers 404 `not_found`;
             - a request target that is not visible ASCII, has a malformed percent escape, decodes to invalid UTF-8,
               or has a `.`/`..` segment or an encoded `/` or NUL in a segment answers 400 `invalid_path`;
-            - a body larger than 1 MiB (1048576 bytes) answers 413 `body_too_large` (before routing and
-              authentication) and the connection is closed;
+            - a body is judged on the headers, before it is read: larger than 1 MiB (1048576 bytes), larger than
+              the route's own limit, or sent to a route that takes none (every `GET` and `DELETE`) answers 413
+              `body_too_large`, and the connection is closed; `PUT` and `POST` need `Content-Type:
+              application/json` (415 `unsupported_media_type` otherwise);
+            - expensive work has a cap: history, availability and target pages beyond the free history readers,
+              and picks beyond the waiting ones allowed, answer 503 `overloaded` at once (with `Retry-After`);
+            - a request that has not arrived whole within the server's request timeout (15 s by default) is cut
+              off, however slowly it trickles;
             - a request line or header block too large for the connection's 64 KiB answers 414 or 431 with
               libmicrohttpd's own short HTML body (not the JSON error shape).
 
             Admin operations (`PUT` and `DELETE /v1/targets/{name}`) need `Authorization: Bearer <token>`:
             no header → 401 `unauthorized` (with `WWW-Authenticate: Bearer`); a wrong token → 403 `forbidden`;
-            no token configured on the server → 403 `admin_disabled`. A rejected request changes nothing.
+            no token configured on the server → 403 `admin_disabled`; 10 wrong tokens from one client address
+            within a minute → 429 `too_many_attempts` (with `Retry-After`) until the minute ends. Credentials are
+            checked before the body is read. A rejected request changes nothing.
           license:
             name: Proprietary
             identifier: LicenseRef-ccpool
