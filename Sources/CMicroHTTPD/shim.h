@@ -78,7 +78,7 @@ static inline struct MHD_Daemon *ccpool_mhd_start_ex(unsigned int flags,
 
 /// The numeric value of an MHD flag set, for Swift (the flag enum imports as separate constants).
 static inline unsigned int ccpool_mhd_flags_epoll_itc(int ipv6) {
-    return (unsigned int)(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | (ipv6 ? MHD_USE_IPv6 : 0));
+    return (unsigned int)(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | (ipv6 ? MHD_USE_IPv6 : 0));
 }
 
 /// The socket of a connection (`MHD_get_connection_info` is variadic), or -1.

@@ -59,13 +59,17 @@ public final class HTTPServer: Sendable {
     ) throws(HTTPServerError) {
         guard configuration.threadCount >= 1, configuration.connectionLimit >= 1, configuration.maxBodyBytes >= 0,
             configuration.connectionMemoryLimit >= 4096, configuration.connectionTimeoutSeconds >= 0,
-            configuration.requestTimeoutSeconds >= 0, configuration.perIPConnectionLimit >= 0
+            configuration.requestTimeoutSeconds >= 0, configuration.perIPConnectionLimit >= 0,
+            configuration.offloadThreads >= 0
         else {
             throw HTTPServerError(code: .invalidConfiguration, message: "A limit of the HTTP server is out of range.")
         }
         var address = try SocketAddress(host: configuration.host, port: configuration.port)
         let deadlines = configuration.requestTimeoutSeconds > 0 ? RequestDeadlines(seconds: configuration.requestTimeoutSeconds) : nil
-        let core = ServerCore(router: router, maxBodyBytes: configuration.maxBodyBytes, observer: observer, deadlines: deadlines)
+        let offload = configuration.offloadThreads > 0 ? OffloadWorkers(count: configuration.offloadThreads) : nil
+        let core = ServerCore(
+            router: router, maxBodyBytes: configuration.maxBodyBytes, observer: observer, deadlines: deadlines,
+            offload: offload)
         let coreContext = Unmanaged.passRetained(core).toOpaque()
 
         let daemon: OpaquePointer? = withUnsafePointer(to: &address.storage) { storagePointer in
@@ -91,6 +95,7 @@ public final class HTTPServer: Sendable {
         guard let daemon else {
             Unmanaged<ServerCore>.fromOpaque(coreContext).release()
             deadlines?.stop()
+            offload?.stop()
             throw HTTPServerError(
                 code: .startFailed,
                 message: "libmicrohttpd did not start on \(configuration.host):\(configuration.port) (address in use or not available?).")
@@ -149,6 +154,17 @@ public final class HTTPServer: Sendable {
                 state.coreRetained = false
             }
             return (state.daemon, state.quiescedSocket, state.coreRetained)
+        }
+        // MHD must not be stopped with suspended connections: let the offloaded requests finish (their work is
+        // bounded by the handlers' own deadlines) and resume them first.
+        if let offload = core.offload {
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(30))
+            while offload.inFlight.load(ordering: .relaxed) > 0 && clock.now < deadline {
+                var pause = timespec(tv_sec: 0, tv_nsec: 5_000_000)
+                nanosleep(&pause, nil)
+            }
+            offload.stop()
         }
         core.deadlines?.stop()
         if let daemon { MHD_stop_daemon(daemon) }

@@ -24,6 +24,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// (or after its previous response) is cut off, however steadily it trickles in; this also bounds how
     /// long a keep-alive connection may sit idle. 0: no such deadline.
     public var requestTimeoutSeconds: Int
+    /// Worker threads for routes added with `offload: true`; requests beyond them answer 503 `overloaded`.
+    /// 0: such routes run on the MHD threads like the others.
+    public var offloadThreads: Int
     /// Memory per connection, which bounds the request line plus headers: MHD answers 414 for a request line
     /// and 431 for headers that do not fit.
     public var connectionMemoryLimit: Int
@@ -36,7 +39,7 @@ public struct HTTPServerConfiguration: Sendable {
         host: String = "127.0.0.1", port: UInt16 = 0, threadCount: Int = HTTPServerConfiguration.defaultThreadCount,
         connectionLimit: Int = 4096, perIPConnectionLimit: Int = 0, connectionTimeoutSeconds: Int = 30,
         connectionMemoryLimit: Int = 64 * 1024, maxBodyBytes: Int = 1 << 20, listenBacklog: Int = 511,
-        requestTimeoutSeconds: Int = 0
+        requestTimeoutSeconds: Int = 0, offloadThreads: Int = 0
     ) {
         self.host = host
         self.port = port
@@ -48,6 +51,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.listenBacklog = listenBacklog
         self.requestTimeoutSeconds = requestTimeoutSeconds
+        self.offloadThreads = offloadThreads
     }
 
     /// The number of online cores, at least 2.

@@ -27,12 +27,18 @@ final class ServerCore: Sendable {
     let observer: HTTPResponseObserver?
     /// Closes connections whose request arrives too slowly; nil when there is no such deadline.
     let deadlines: RequestDeadlines?
+    /// Where expensive routes run; nil: they run on the MHD thread like the others.
+    let offload: OffloadWorkers?
 
-    init(router: Router, maxBodyBytes: Int, observer: HTTPResponseObserver?, deadlines: RequestDeadlines?) {
+    init(
+        router: Router, maxBodyBytes: Int, observer: HTTPResponseObserver?, deadlines: RequestDeadlines?,
+        offload: OffloadWorkers?
+    ) {
         self.router = router
         self.maxBodyBytes = maxBodyBytes
         self.observer = observer
         self.deadlines = deadlines
+        self.offload = offload
     }
 }
 
@@ -40,7 +46,9 @@ final class ServerCore: Sendable {
 ///
 /// Created retained in `mhdURILog` (MHD stores it in `*con_cls`), released in `mhdRequestCompleted`. Only the
 /// MHD thread that serves the connection touches it, one callback at a time, so it needs no lock; it is
-/// never handed to Swift concurrency.
+/// never handed to Swift concurrency. The one exception: while the connection is suspended for an offloaded
+/// route, the worker writes `pending` and then resumes the connection (MHD's resume takes a lock, which
+/// orders the write before the MHD thread's next read).
 final class RequestContext {
     let rawTarget: String
     var sawFirstCall = false
@@ -50,6 +58,11 @@ final class RequestContext {
     var discardedBytes = 0
     /// The matched route's body limit (never above the server's), set when the headers are in.
     var bodyLimit = 0
+    /// The matched route runs on the offload workers.
+    var offload = false
+    /// Suspended while a worker answers; `pending` holds the answer when it resumes the connection.
+    var suspended = false
+    var pending: (response: HTTPResponse, pattern: String, seconds: Double)?
 
     init(rawTarget: String) { self.rawTarget = rawTarget }
 }
@@ -108,6 +121,14 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = {
     }
     let context = Unmanaged<RequestContext>.fromOpaque(conCls.pointee!).takeUnretainedValue()
 
+    if context.suspended {
+        // Resumed: the offload worker left its answer (or the refusal when no worker was free).
+        context.suspended = false
+        guard let pending = context.pending else { return .NO }
+        context.pending = nil
+        core.observer?(pending.pattern, pending.response.status, pending.seconds)
+        return queue(pending.response, on: connection, core: core, close: false)
+    }
     if !context.sawFirstCall {
         // First call: headers are in. Refuse now what the route would refuse anyway (an oversize body, a body
         // on a route that takes none, missing credentials, a body that is not JSON): MHD then closes the
@@ -129,8 +150,9 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = {
             headers: { requestHeaders(connection) }, client: { clientAddress(connection) },
             declaredLength: declared, chunked: chunked)
         switch admission {
-        case .proceed(let maxBodyBytes):
+        case .proceed(let maxBodyBytes, let offload):
             context.bodyLimit = min(maxBodyBytes, core.maxBodyBytes)
+            context.offload = offload
             return .YES
         case .refuse(let response, let pattern):
             context.answered = true
@@ -166,6 +188,9 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = {
         return queue(error.response, on: connection, core: core, close: true)
     }
     let methodName = method.map { String(cString: $0) } ?? ""
+    if context.offload, let workers = core.offload {
+        return offload(context, connection: connection, method: HTTPMethod(methodName), core: core, workers: workers)
+    }
     let started = ContinuousClock.now
     let (response, pattern) = core.router.respond(
         method: HTTPMethod(methodName), target: context.rawTarget, headers: requestHeaders(connection),
@@ -176,6 +201,39 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = {
         observer(pattern, response.status, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
     return queue(response, on: connection, core: core, close: false)
+}
+
+/// Suspends the connection and has a worker answer the request; when no worker is free, the connection is
+/// resumed at once with a 503 `overloaded`. The connection is suspended *before* the job is handed over, so the
+/// worker's resume can never come first.
+func offload(
+    _ context: RequestContext, connection: OpaquePointer, method: HTTPMethod, core: ServerCore, workers: OffloadWorkers
+) -> MHD_Result {
+    let headers = requestHeaders(connection)
+    let body = context.body
+    context.body = []
+    let retained = Unmanaged.passRetained(context)
+    context.suspended = true
+    MHD_suspend_connection(connection)
+    let router = core.router
+    let accepted = workers.trySubmit {
+        let started = ContinuousClock.now
+        let (response, pattern) = router.respond(method: method, target: context.rawTarget, headers: headers, body: body)
+        let elapsed = ContinuousClock.now - started
+        context.pending = (response, pattern, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        MHD_resume_connection(connection)
+        retained.release()
+    }
+    if !accepted {
+        let refusal = HTTPError(
+            status: 503, code: "overloaded",
+            message: "Too many expensive requests are running already (at most \(workers.count)); try again shortly.",
+            headers: ["Retry-After": "1"])
+        context.pending = (refusal.response, "", 0)
+        MHD_resume_connection(connection)
+        retained.release()
+    }
+    return .YES
 }
 
 /// The client's IP address as text ("" when MHD does not know it).

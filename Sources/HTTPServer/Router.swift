@@ -64,12 +64,14 @@ public struct Router: Sendable {
         var method: HTTPMethod
         var pattern: RoutePattern
         var admission: RouteAdmission
+        /// Runs on the server's offload workers instead of an MHD thread (see `OffloadWorkers`).
+        var offload: Bool
         var handler: HTTPHandler
     }
 
     /// The result of looking a request up.
     public enum Match: Sendable {
-        case found(handler: HTTPHandler, parameters: [String: String], pattern: RoutePattern, admission: RouteAdmission)
+        case found(handler: HTTPHandler, parameters: [String: String], pattern: RoutePattern, route: RouteOptions)
         case methodNotAllowed(allowed: [HTTPMethod])
         case notFound
     }
@@ -85,14 +87,20 @@ public struct Router: Sendable {
 
     /// Adds a route. Later routes do not override earlier ones: the first added match wins. Without an
     /// `admission`, PUT and POST routes take any body up to the server's limit and other methods take none.
+    /// `offload: true` marks an expensive route (a handler that may run for a while): the server runs it on its
+    /// offload workers, or answers 503 `overloaded` at once when they are all busy.
     public mutating func add(
-        _ method: HTTPMethod, _ pattern: String, admission: RouteAdmission? = nil, _ handler: @escaping HTTPHandler
+        _ method: HTTPMethod, _ pattern: String, admission: RouteAdmission? = nil, offload: Bool = false,
+        _ handler: @escaping HTTPHandler
     ) {
         let admission = admission ?? (method == .put || method == .post ? RouteAdmission(maxBodyBytes: .max) : .noBody)
-        routes.append(Route(method: method, pattern: RoutePattern(pattern), admission: admission, handler: handler))
+        routes.append(Route(
+            method: method, pattern: RoutePattern(pattern), admission: admission, offload: offload, handler: handler))
     }
 
-    public mutating func get(_ pattern: String, _ handler: @escaping HTTPHandler) { add(.get, pattern, handler) }
+    public mutating func get(_ pattern: String, offload: Bool = false, _ handler: @escaping HTTPHandler) {
+        add(.get, pattern, offload: offload, handler)
+    }
     public mutating func put(_ pattern: String, admission: RouteAdmission? = nil, _ handler: @escaping HTTPHandler) {
         add(.put, pattern, admission: admission, handler)
     }
@@ -110,11 +118,10 @@ public struct Router: Sendable {
         for route in routes {
             guard let parameters = route.pattern.match(path) else { continue }
             if route.method == method {
-                return .found(handler: route.handler, parameters: parameters, pattern: route.pattern, admission: route.admission)
+                return .found(handler: route.handler, parameters: parameters, pattern: route.pattern, route: route.options)
             }
             if method == .head && route.method == .get && getFallback == nil {
-                getFallback = .found(
-                    handler: route.handler, parameters: parameters, pattern: route.pattern, admission: route.admission)
+                getFallback = .found(handler: route.handler, parameters: parameters, pattern: route.pattern, route: route.options)
             }
             allowed.insert(route.method)
             if route.method == .get { allowed.insert(.head) }
@@ -153,8 +160,9 @@ public struct Router: Sendable {
 
     /// What to do with a request whose headers are in, before its body is read.
     public enum Admission {
-        /// Read a body of at most `maxBodyBytes`, then answer with ``respond(method:target:headers:body:)``.
-        case proceed(maxBodyBytes: Int)
+        /// Read a body of at most `maxBodyBytes`, then answer with ``respond(method:target:headers:body:)``
+        /// (on an offload worker when `offload`).
+        case proceed(maxBodyBytes: Int, offload: Bool)
         /// Answer this now and close the connection, without reading the body.
         case refuse(HTTPResponse, pattern: String)
     }
@@ -168,12 +176,13 @@ public struct Router: Sendable {
     ) -> Admission {
         let hasBody = chunked || (declaredLength ?? 0) > 0
         guard let target = try? RequestTarget(parsing: rawTarget),
-            case .found(_, _, let pattern, let admission) = match(method, path: target.segments)
+            case .found(_, _, let pattern, let route) = match(method, path: target.segments)
         else {
-            if !hasBody { return .proceed(maxBodyBytes: 0) }
+            if !hasBody { return .proceed(maxBodyBytes: 0, offload: false) }
             let (response, pattern) = respond(method: method, target: rawTarget, headers: headers(), body: [])
             return .refuse(response, pattern: pattern)
         }
+        let admission = route.admission
         let needsHeaders = admission.authorize != nil || admission.requiresJSON
         if let refusal = admission.refusal(
             headers: needsHeaders ? headers() : HTTPHeaders(), client: admission.authorize != nil ? client() : "",
@@ -181,6 +190,16 @@ public struct Router: Sendable {
         {
             return .refuse(refusal.response, pattern: pattern.description)
         }
-        return .proceed(maxBodyBytes: admission.maxBodyBytes)
+        return .proceed(maxBodyBytes: admission.maxBodyBytes, offload: route.offload)
     }
+}
+
+/// What the router knows of a route besides its handler: what it admits and where it runs.
+public struct RouteOptions: Sendable {
+    public var admission: RouteAdmission
+    public var offload: Bool
+}
+
+extension Router.Route {
+    var options: RouteOptions { RouteOptions(admission: admission, offload: offload) }
 }

@@ -6,12 +6,9 @@ import Synchronization
 /// each one held). Here each reader has its own connection, so queries run side by side (WAL readers do not
 /// block each other or the writer), and the number of readers is the cap on history work in flight: when
 /// every reader is lent out, ``withReader(_:)`` answers nil at once and the caller refuses the request
-/// (`503 overloaded`) instead of queueing it behind the others. Each reader's work runs on a thread of its own
-/// at lower CPU priority (``BackgroundThread``) while the borrowing HTTP thread sleeps, so scans never take the
-/// CPU from probes and scrapes.
+/// (`503 overloaded`) instead of queueing it behind the others.
 public final class HistoryReaderPool: Sendable {
     private let readers: [HistoryReader]
-    private let threads: [BackgroundThread]
     /// Indexes of the readers not lent out.
     private let free: Mutex<[Int]>
 
@@ -26,12 +23,7 @@ public final class HistoryReaderPool: Sendable {
                 try HistoryReader(path: path, busyTimeout: busyTimeout, queryTimeout: queryTimeout, scanWindow: scanWindow))
         }
         self.readers = readers
-        self.threads = readers.map { _ in BackgroundThread() }
         self.free = Mutex(Array(readers.indices))
-    }
-
-    deinit {
-        for thread in threads { thread.stop() }
     }
 
     /// How many readers there are (the cap on concurrent history work).
@@ -40,12 +32,10 @@ public final class HistoryReaderPool: Sendable {
     /// Readers not lent out right now.
     public var available: Int { free.withLock { $0.count } }
 
-    /// Runs `body` with a reader of its own (on that reader's thread, the caller waiting), or returns nil at
-    /// once when every reader is busy.
+    /// Runs `body` with a reader of its own, or returns nil at once when every reader is busy.
     public func withReader<T>(_ body: (HistoryReader) throws(SQLiteError) -> T) throws(SQLiteError) -> T? {
         guard let index = free.withLock({ $0.popLast() }) else { return nil }
         defer { free.withLock { $0.append(index) } }
-        let reader = readers[index]
-        return try threads[index].run { () throws(SQLiteError) -> T in try body(reader) }
+        return try body(readers[index])
     }
 }

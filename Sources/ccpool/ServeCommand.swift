@@ -32,9 +32,10 @@ struct ServeCommand: AsyncParsableCommand {
             configFlag: options.config, environment: ProcessInfo.processInfo.environment, flags: options.flags,
             hostname: ProcessInfo.processInfo.hostName)
 
-        // Threads are cheap and a waiting pick holds one: keep plenty, so probes and scrapes are
-        // answered while picks wait (the router lets at most half of them wait at once).
-        let httpThreads = min(32, max(8, 4 * HTTPServerConfiguration.defaultThreadCount))
+        // Threads are cheap and a waiting pick or history read holds one (asleep): keep plenty, so probes
+        // and scrapes are answered while they wait. At most half of them wait in picks and a quarter in
+        // history reads (`history.readers`), so a quarter always stays free.
+        let httpThreads = min(32, max(16, 4 * HTTPServerConfiguration.defaultThreadCount))
         let runtime: ServiceRuntime
         do {
             runtime = try await ServiceRuntime.start(settings: settings, launch: launch, logger: logger, httpThreads: httpThreads)
@@ -53,7 +54,8 @@ struct ServeCommand: AsyncParsableCommand {
                     connectionLimit: settings.limits.maxConnections,
                     perIPConnectionLimit: settings.limits.maxConnectionsPerClient,
                     connectionTimeoutSeconds: Int(settings.limits.idleTimeout.nanoseconds / 1_000_000_000),
-                    requestTimeoutSeconds: Int(settings.limits.requestTimeout.nanoseconds / 1_000_000_000)),
+                    requestTimeoutSeconds: Int(settings.limits.requestTimeout.nanoseconds / 1_000_000_000),
+                    offloadThreads: runtime.readers.count),
                 router: api.router, observer: api.observer)
         } catch {
             logger.critical("cannot serve HTTP on \(settings.listen): \(error)")

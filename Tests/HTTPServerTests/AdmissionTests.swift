@@ -1,4 +1,5 @@
 import HTTPServer
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -137,5 +138,44 @@ import Glibc
         #expect(!RouteAdmission.isJSON("text/plain"))
         #expect(!RouteAdmission.isJSON("application/jsonx"))
         #expect(!RouteAdmission.isJSON(nil))
+    }
+}
+
+/// Expensive routes run on offload workers: the MHD thread stays free for other requests, and a request beyond
+/// the workers is refused at once.
+@Suite struct OffloadTests {
+    @Test func anOffloadedHandlerNeitherBlocksTheMHDThreadNorQueues() throws {
+        let entered = Atomic<Bool>(false)
+        let release = Atomic<Bool>(false)
+        var router = Router()
+        router.get("/healthz") { _ in .text("ok\n") }
+        router.get("/slow", offload: true) { _ in
+            entered.store(true, ordering: .relaxed)
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(10))
+            while !release.load(ordering: .relaxed) && clock.now < deadline { usleep(1000) }
+            return .text("slow\n")
+        }
+        // One MHD thread: were the slow handler on it, /healthz could not be answered meanwhile.
+        let server = try HTTPServer(
+            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, threadCount: 1, offloadThreads: 1),
+            router: router)
+        defer { server.stop() }
+        let slow = try RawHTTPClient(host: "127.0.0.1", port: server.port)
+        try slow.sendRequest("GET", "/slow")
+        #expect(HTTPServerTests.waitUntil { entered.load(ordering: .relaxed) })
+        let started = ContinuousClock.now
+        let refused = try RawHTTPClient.request("GET", "/slow", port: server.port)
+        #expect(refused.status == 503)
+        #expect(refused.bodyText.contains("overloaded"))
+        #expect(refused.header("Retry-After") == "1")
+        #expect(try RawHTTPClient.request("GET", "/healthz", port: server.port).status == 200)
+        #expect(ContinuousClock.now - started < .seconds(2))
+        release.store(true, ordering: .relaxed)
+        let answer = try slow.readResponse()
+        #expect(answer.status == 200 && answer.bodyText == "slow\n")
+        // The connection stays usable after the suspension.
+        try slow.sendRequest("GET", "/healthz")
+        #expect(try slow.readResponse().status == 200)
     }
 }

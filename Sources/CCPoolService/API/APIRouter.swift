@@ -58,14 +58,15 @@ public struct APIRouter: Sendable {
         router.post("/v1/targets/{name}/pick", admission: .json(maxBodyBytes: Self.maxPickBodyBytes)) { request throws(HTTPError) in
             try pick(request)
         }
-        router.get("/v1/targets/{name}/availability") { request throws(HTTPError) in try availability(request) }
-        router.get("/v1/history") { request throws(HTTPError) in try history(request) }
+        // History reads run on the server's offload workers (one per history reader), never on an MHD thread.
+        router.get("/v1/targets/{name}/availability", offload: true) { request throws(HTTPError) in try availability(request) }
+        router.get("/v1/history", offload: true) { request throws(HTTPError) in try history(request) }
         router.get("/openapi.yaml") { _ in
             .text(OpenAPIDocument.yaml, contentType: "application/yaml; charset=utf-8")
         }
         let dashboard = DashboardRoutes(runtime: runtime)
         router.get("/") { request in dashboard.overview(request) }
-        router.get("/ui/targets/{name}") { request in dashboard.target(request) }
+        router.get("/ui/targets/{name}", offload: true) { request in dashboard.target(request) }
         return router
     }
 
