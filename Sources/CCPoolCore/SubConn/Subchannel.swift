@@ -111,7 +111,10 @@ public final class Subchannel {
         case .connect:
             return machine.connect(now: now)
         case .updateAddresses(let addresses):
-            return machine.updateAddresses(addresses, now: now)
+            let before = machine.addresses
+            let actions = machine.updateAddresses(addresses, now: now)
+            if machine.addresses != before { emit(.addressesUpdated(machine.addresses)) }
+            return actions
         case .shutdown:
             return machine.shutdown()
         case .passDeadline:
