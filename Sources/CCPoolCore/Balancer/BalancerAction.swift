@@ -81,3 +81,11 @@ public enum BalancerAction: Hashable, Sendable {
     /// Legacy v1 adapter: hand the resolver's addresses to the legacy balancer's naming feed.
     case legacyNaming([Address])
 }
+
+extension SubConnState {
+    /// "subchannel sc3 TRANSIENT_FAILURE: connection refused", the reason a balancer gives for a
+    /// channel change this update caused.
+    func channelReason(for key: SubConnKey) -> String {
+        "subchannel \(key) \(state)" + (reason.map { ": \($0)" } ?? "")
+    }
+}

@@ -98,8 +98,7 @@ public struct LegacyAdapterStateMachine: BalancerStateMachine {
         record.state = new
         store(record)
         state = evaluator.recordTransition(from: old, to: new)
-        let text = "subchannel \(key) \(update.state)" + (update.reason.map { ": \($0)" } ?? "")
-        actions.append(publish(reason: text))
+        actions.append(publish(reason: update.channelReason(for: key)))
         return actions
     }
 

@@ -93,8 +93,7 @@ public struct RoundRobinStateMachine: BalancerStateMachine {
         state = evaluator.recordTransition(from: old, to: new)
         let readySetChanged = (old == .ready) != (new == .ready)
         if state != previous || readySetChanged || state == .transientFailure {
-            let text = "subchannel \(key) \(update.state)" + (update.reason.map { ": \($0)" } ?? "")
-            actions.append(publish(reason: text))
+            actions.append(publish(reason: update.channelReason(for: key)))
         }
         return actions
     }
