@@ -42,13 +42,19 @@ struct SettingOptions: ParsableArguments {
     @Option(name: .long, help: "How many replicas share the targets (default 1). Env: CCPOOL_SHARD_COUNT.")
     var shardCount: String?
 
+    @Option(name: .long, help: "Every replica's base URL, comma-separated in index order, or a template with {i} (http://ccpool-{i}.ccpool-headless:9090); lets any replica answer for the whole pool. Env: CCPOOL_PEERS.")
+    var peers: String?
+
+    @Option(name: .long, help: "How long to wait for another replica before answering without it, e.g. 2s. Env: CCPOOL_PEER_TIMEOUT.")
+    var peerTimeout: String?
+
     /// The flags that were given, by setting.
     var flags: [SettingKey: String] {
         let pairs: [(SettingKey, String?)] = [
             (.listen, listen), (.database, database), (.shards, shards), (.historyRetention, historyRetention),
             (.adminTokenFile, adminTokenFile), (.metricsSubchannelSeries, metricsSubchannelSeries),
             (.shutdownDeadline, shutdownDeadline), (.logLevel, logLevel), (.logFormat, logFormat),
-            (.shardIndex, shardIndex), (.shardCount, shardCount),
+            (.shardIndex, shardIndex), (.shardCount, shardCount), (.peers, peers), (.peerTimeout, peerTimeout),
         ]
         var flags: [SettingKey: String] = [:]
         for (key, value) in pairs { if let value { flags[key] = value } }

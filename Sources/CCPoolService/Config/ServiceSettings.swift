@@ -29,6 +29,12 @@ public struct ServiceSettings: Sendable, Equatable {
     /// derives them from the pod's ordinal).
     public var shardIndex: Int?
     public var shardCount: Int?
+    /// `peers`: every replica's base URL, so that any replica answers for the whole pool; nil
+    /// (the default) keeps each replica's answers to its own targets.
+    public var peers: PeerList?
+    /// `peer_timeout`: how long a replica waits for another one before answering without it (a
+    /// list marked partial, or 503 for a one-target request); default 2 s.
+    public var peerTimeout: DurationText
     /// `targets`, in file order, names unique.
     public var targets: [ConfiguredTarget]
 
@@ -47,6 +53,8 @@ public struct ServiceSettings: Sendable, Equatable {
         logFormat = .text
         shardIndex = nil
         shardCount = nil
+        peers = nil
+        peerTimeout = .seconds(2)
         targets = []
         sources = Dictionary(uniqueKeysWithValues: SettingKey.allCases.map { ($0, .default) })
     }
@@ -68,7 +76,8 @@ public struct ServiceSettings: Sendable, Equatable {
             && lhs.historyRetention == rhs.historyRetention && lhs.adminTokenFile == rhs.adminTokenFile
             && lhs.metricsSubchannelSeries == rhs.metricsSubchannelSeries && lhs.shutdownDeadline == rhs.shutdownDeadline
             && lhs.logLevel == rhs.logLevel && lhs.logFormat == rhs.logFormat && lhs.shardIndex == rhs.shardIndex
-            && lhs.shardCount == rhs.shardCount && lhs.targets == rhs.targets
+            && lhs.shardCount == rhs.shardCount && lhs.peers == rhs.peers && lhs.peerTimeout == rhs.peerTimeout
+            && lhs.targets == rhs.targets
     }
 }
 

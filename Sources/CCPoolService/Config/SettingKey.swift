@@ -18,6 +18,8 @@ public enum SettingKey: String, CaseIterable, Hashable, Sendable, CustomStringCo
     case logFormat = "log_format"
     case shardIndex = "shard_index"
     case shardCount = "shard_count"
+    case peers
+    case peerTimeout = "peer_timeout"
 
     /// `CCPOOL_HISTORY_RETENTION`.
     public var environmentVariable: String {

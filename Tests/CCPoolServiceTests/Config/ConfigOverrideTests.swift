@@ -39,7 +39,7 @@ extension ConfigTests {
             let values: [SettingKey: String] = [
                 .listen: "[::]:1", .database: "/x.db", .shards: "3", .historyRetention: "30d", .adminTokenFile: "/tok",
                 .metricsSubchannelSeries: "false", .shutdownDeadline: "1m", .logLevel: "trace", .logFormat: "json",
-                .shardIndex: "0", .shardCount: "2",
+                .shardIndex: "0", .shardCount: "2", .peers: "http://a:1,http://b:2", .peerTimeout: "500ms",
             ]
             #expect(Set(values.keys) == Set(SettingKey.allCases))
             let environment = Dictionary(uniqueKeysWithValues: values.map { ($0.key.environmentVariable, $0.value) })
@@ -57,6 +57,8 @@ extension ConfigTests {
             expected.logFormat = .json
             expected.shardIndex = 0
             expected.shardCount = 2
+            expected.peers = PeerList(.list(["http://a:1", "http://b:2"]))
+            expected.peerTimeout = .milliseconds(500)
             #expect(fromEnvironment == expected)
             #expect(fromFlags == expected)
             #expect(fromEnvironment.sources.values.allSatisfy { $0 == .environment })

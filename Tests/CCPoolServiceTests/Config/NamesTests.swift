@@ -75,7 +75,7 @@ extension ConfigTests {
                 SettingKey.allCases.map(\.environmentVariable) == [
                     "CCPOOL_LISTEN", "CCPOOL_DATABASE", "CCPOOL_SHARDS", "CCPOOL_HISTORY_RETENTION", "CCPOOL_ADMIN_TOKEN_FILE",
                     "CCPOOL_METRICS_SUBCHANNEL_SERIES", "CCPOOL_SHUTDOWN_DEADLINE", "CCPOOL_LOG_LEVEL", "CCPOOL_LOG_FORMAT",
-                    "CCPOOL_SHARD_INDEX", "CCPOOL_SHARD_COUNT",
+                    "CCPOOL_SHARD_INDEX", "CCPOOL_SHARD_COUNT", "CCPOOL_PEERS", "CCPOOL_PEER_TIMEOUT",
                 ])
         }
     }
