@@ -121,7 +121,14 @@ enum OpenAPIDocument {
             get:
               operationId: listTargets
               tags: [targets]
-              summary: Every target this replica owns, sorted by name.
+              summary: Every target of the pool, sorted by name.
+              description: |
+                When the pool is sharded over replicas with `peers` configured, every replica is asked and the
+                lists are merged by name; `partial` says whether a replica was missing (`missing_replicas` says
+                which and why). Not sharded, or with `replicas=local`, only this replica's targets (and no
+                `partial`).
+              parameters:
+                - $ref: '#/components/parameters/Replicas'
               responses:
                 '200':
                   description: The targets.
@@ -135,11 +142,15 @@ enum OpenAPIDocument {
                           targets:
                             type: array
                             items: {$ref: '#/components/schemas/TargetStatus'}
+                          partial: {$ref: '#/components/schemas/Partial'}
+                          missing_replicas: {$ref: '#/components/schemas/MissingReplicas'}
+                '400': {$ref: '#/components/responses/BadReplicas'}
 
           /v1/targets/{name}:
             description: 'Other methods answer 405 `method_not_allowed` with `Allow: DELETE, GET, HEAD, PUT`.'
             parameters:
               - $ref: '#/components/parameters/TargetName'
+              - $ref: '#/components/parameters/Replicas'
             get:
               operationId: getTarget
               tags: [targets]
@@ -152,6 +163,8 @@ enum OpenAPIDocument {
                       schema: {$ref: '#/components/schemas/TargetStatus'}
                 '400': {$ref: '#/components/responses/BadName'}
                 '404': {$ref: '#/components/responses/NotFound'}
+                '421': {$ref: '#/components/responses/Misdirected'}
+                '503': {$ref: '#/components/responses/ReplicaUnavailable'}
             put:
               operationId: putTarget
               tags: [targets]
@@ -203,7 +216,7 @@ enum OpenAPIDocument {
                         properties:
                           error:
                             properties:
-                              code: {enum: [invalid_name, invalid_path, invalid_json, invalid_target_spec]}
+                              code: {enum: [invalid_name, invalid_path, invalid_json, invalid_target_spec, invalid_parameter]}
                 '401': {$ref: '#/components/responses/Unauthorized'}
                 '403': {$ref: '#/components/responses/Forbidden'}
                 '404':
@@ -213,8 +226,11 @@ enum OpenAPIDocument {
                       schema: {$ref: '#/components/schemas/NotFoundError'}
                 '409': {$ref: '#/components/responses/DefinedByConfig'}
                 '413': {$ref: '#/components/responses/BodyTooLarge'}
+                '421': {$ref: '#/components/responses/Misdirected'}
                 '503':
-                  description: '`storage_unavailable` (the target store failed) or `not_ready` (shutting down).'
+                  description: |
+                    `storage_unavailable` (the target store failed), `not_ready` (shutting down), or
+                    `replica_unavailable` (the replica that owns the target did not answer; the message names it).
                   content:
                     application/json:
                       schema:
@@ -222,7 +238,7 @@ enum OpenAPIDocument {
                         properties:
                           error:
                             properties:
-                              code: {enum: [storage_unavailable, not_ready]}
+                              code: {enum: [storage_unavailable, not_ready, replica_unavailable]}
             delete:
               operationId: deleteTarget
               tags: [targets]
@@ -238,8 +254,11 @@ enum OpenAPIDocument {
                 '403': {$ref: '#/components/responses/Forbidden'}
                 '404': {$ref: '#/components/responses/NotFound'}
                 '409': {$ref: '#/components/responses/DefinedByConfig'}
+                '421': {$ref: '#/components/responses/Misdirected'}
                 '503':
-                  description: '`storage_unavailable` (the target store failed) or `not_ready` (shutting down).'
+                  description: |
+                    `storage_unavailable` (the target store failed), `not_ready` (shutting down), or
+                    `replica_unavailable` (the replica that owns the target did not answer; the message names it).
                   content:
                     application/json:
                       schema:
@@ -247,12 +266,13 @@ enum OpenAPIDocument {
                         properties:
                           error:
                             properties:
-                              code: {enum: [storage_unavailable, not_ready]}
+                              code: {enum: [storage_unavailable, not_ready, replica_unavailable]}
 
           /v1/targets/{name}/pick:
             description: 'Other methods answer 405 `method_not_allowed` with `Allow: POST`.'
             parameters:
               - $ref: '#/components/parameters/TargetName'
+              - $ref: '#/components/parameters/Replicas'
             post:
               operationId: pick
               tags: [targets]
@@ -293,11 +313,11 @@ enum OpenAPIDocument {
                         properties:
                           error:
                             properties:
-                              code: {enum: [invalid_name, invalid_path, invalid_json, invalid_body]}
+                              code: {enum: [invalid_name, invalid_path, invalid_json, invalid_body, invalid_parameter]}
                 '404': {$ref: '#/components/responses/NotFound'}
                 '413': {$ref: '#/components/responses/BodyTooLarge'}
                 '503':
-                  description: '`no_ready_subchannel`: no subchannel could be picked (the message gives the gRPC status, such as `UNAVAILABLE: connection refused` or `DEADLINE_EXCEEDED`); `overloaded`: too many picks are already waiting (each holds an HTTP thread), try again.'
+                  description: '`no_ready_subchannel`: no subchannel could be picked (the message gives the gRPC status, such as `UNAVAILABLE: connection refused` or `DEADLINE_EXCEEDED`); `overloaded`: too many picks are already waiting (each holds an HTTP thread), try again; `replica_unavailable`: the replica that owns the target did not answer (the message names it).'
                   content:
                     application/json:
                       schema:
@@ -305,12 +325,14 @@ enum OpenAPIDocument {
                         properties:
                           error:
                             properties:
-                              code: {enum: [no_ready_subchannel, overloaded]}
+                              code: {enum: [no_ready_subchannel, overloaded, replica_unavailable]}
+                '421': {$ref: '#/components/responses/Misdirected'}
 
           /v1/targets/{name}/availability:
             description: 'Other methods answer 405 `method_not_allowed` with `Allow: GET, HEAD`.'
             parameters:
               - $ref: '#/components/parameters/TargetName'
+              - $ref: '#/components/parameters/Replicas'
             get:
               operationId: availability
               tags: [history]
@@ -321,7 +343,8 @@ enum OpenAPIDocument {
                   required: false
                   description: |
                     How far back from now: a whole number and a unit (`ms`, `s`, `m`, `h`, `d`), more than zero and
-                    at most 366 days. Given more than once, the last one counts. No other parameter is accepted (400).
+                    at most 366 days. Given more than once, the last one counts. No other parameter but `replicas` is
+                    accepted (400).
                   schema:
                     type: string
                     default: 1h
@@ -357,7 +380,17 @@ enum OpenAPIDocument {
                             properties:
                               code: {enum: [invalid_name, invalid_path, invalid_parameter]}
                 '404': {$ref: '#/components/responses/NotFound'}
-                '503': {$ref: '#/components/responses/StorageUnavailable'}
+                '421': {$ref: '#/components/responses/Misdirected'}
+                '503':
+                  description: '`storage_unavailable` (the history store failed) or `replica_unavailable` (the owner did not answer).'
+                  content:
+                    application/json:
+                      schema:
+                        $ref: '#/components/schemas/Error'
+                        properties:
+                          error:
+                            properties:
+                              code: {enum: [storage_unavailable, replica_unavailable]}
 
           /v1/history:
             description: 'Other methods answer 405 `method_not_allowed` with `Allow: GET, HEAD`.'
@@ -369,7 +402,13 @@ enum OpenAPIDocument {
                 Every parameter is optional and may be given once; an unknown or repeated parameter, a bad value,
                 or `until` before `since` answers 400 `invalid_parameter`. Pages: pass `next_cursor` back as
                 `cursor` (with the same filters) to get the rows after the page.
+
+                Sharded with `peers` configured, every replica's history is merged in time order (ties, and each
+                replica's own order, kept); `id` is then unique per replica only. The cursor then carries every
+                replica's position, so paging loses and repeats nothing; it stays opaque. `partial` says whether
+                a replica was missing from this page (its rows come on later pages once it answers).
               parameters:
+                - $ref: '#/components/parameters/Replicas'
                 - name: target
                   in: query
                   description: Only this target's events.
@@ -400,7 +439,7 @@ enum OpenAPIDocument {
                 - name: cursor
                   in: query
                   description: An opaque `next_cursor` from an earlier page; anything else is refused.
-                  schema: {type: string, pattern: '^[A-Za-z0-9_-]{1,64}$'}
+                  schema: {type: string, pattern: '^[A-Za-z0-9_-]{1,4096}$'}
               responses:
                 '200':
                   description: One page of events.
@@ -417,8 +456,10 @@ enum OpenAPIDocument {
                             items: {$ref: '#/components/schemas/Event'}
                           next_cursor:
                             type: string
-                            pattern: '^[A-Za-z0-9_-]{1,64}$'
+                            pattern: '^[A-Za-z0-9_-]{1,4096}$'
                             description: Present when more rows match; pass it as `cursor`.
+                          partial: {$ref: '#/components/schemas/Partial'}
+                          missing_replicas: {$ref: '#/components/schemas/MissingReplicas'}
                 '400':
                   description: '`invalid_parameter` (the message names the parameter) or `invalid_path`.'
                   content:
@@ -460,6 +501,7 @@ enum OpenAPIDocument {
                 - {name: per_page, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 500}}
                 - {name: filter, in: query, required: false, description: No control characters., schema: {type: string, maxLength: 200, pattern: '^[^\u0000-\u001f\u007f-\u009f]*$'}}
                 - {name: sort, in: query, required: false, schema: {type: string, enum: [name, state]}}
+                - $ref: '#/components/parameters/Replicas'
                 - name: state
                   in: query
                   required: false
@@ -485,6 +527,7 @@ enum OpenAPIDocument {
               parameters:
                 - $ref: '#/components/parameters/TargetName'
                 - {name: window, in: query, required: false, schema: {type: string, enum: [1h, 24h, 7d]}}
+                - $ref: '#/components/parameters/Replicas'
               responses:
                 '200':
                   description: The target page.
@@ -501,8 +544,13 @@ enum OpenAPIDocument {
                   content:
                     text/html; charset=utf-8:
                       schema: {type: string}
+                '421':
+                  description: Another replica forwarded a target this replica does not own (an HTML error page).
+                  content:
+                    text/html; charset=utf-8:
+                      schema: {type: string}
                 '503':
-                  description: The history store failed (an HTML error page).
+                  description: The history store failed, or the replica that owns the target did not answer (an HTML error page).
                   content:
                     text/html; charset=utf-8:
                       schema: {type: string}
@@ -523,10 +571,19 @@ enum OpenAPIDocument {
               schema: {$ref: '#/components/schemas/TargetNameString'}
               examples:
                 name: {value: payments}
+            Replicas:
+              name: replicas
+              in: query
+              required: false
+              description: |
+                `all` (the default): answer for the whole pool when it is sharded with `peers` configured (one
+                target: its owner answers; lists: every replica, merged). `local`: this replica's answer alone
+                (its own targets and history; another replica's target is a 404 naming the owner).
+              schema: {type: string, enum: [all, local], default: all}
 
           responses:
             BadName:
-              description: '`invalid_name` (not 1–128 characters of `[A-Za-z0-9._-]`) or `invalid_path`.'
+              description: '`invalid_name` (not 1–128 characters of `[A-Za-z0-9._-]`), `invalid_path`, or `invalid_parameter` (a bad `replicas`).'
               content:
                 application/json:
                   schema:
@@ -534,7 +591,7 @@ enum OpenAPIDocument {
                     properties:
                       error:
                         properties:
-                          code: {enum: [invalid_name, invalid_path]}
+                          code: {enum: [invalid_name, invalid_path, invalid_parameter]}
             NotFound:
               description: No such target here (or it belongs to another replica; the message names the owner).
               content:
@@ -584,6 +641,39 @@ enum OpenAPIDocument {
                       error:
                         properties:
                           code: {const: body_too_large}
+            BadReplicas:
+              description: '`invalid_parameter`: a bad `replicas` value.'
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/Error'
+                    properties:
+                      error:
+                        properties:
+                          code: {enum: [invalid_parameter, invalid_path]}
+            Misdirected:
+              description: |
+                `misdirected_request`: another replica forwarded a request about a target this replica does not own
+                (the replicas disagree on `shard_count` or `peers`). Requests between replicas are never forwarded
+                again.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/Error'
+                    properties:
+                      error:
+                        properties:
+                          code: {const: misdirected_request}
+            ReplicaUnavailable:
+              description: '`replica_unavailable`: the replica that owns the target did not answer in time (the message names it).'
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/Error'
+                    properties:
+                      error:
+                        properties:
+                          code: {const: replica_unavailable}
             StorageUnavailable:
               description: The history store failed.
               content:
@@ -596,6 +686,20 @@ enum OpenAPIDocument {
                           code: {const: storage_unavailable}
 
           schemas:
+            Partial:
+              type: boolean
+              description: Sharded answers only; true when a replica did not answer in time, so its part is missing.
+            MissingReplicas:
+              type: array
+              description: The replicas missing from a partial answer, and why.
+              items:
+                type: object
+                required: [replica, url, reason]
+                additionalProperties: false
+                properties:
+                  replica: {type: integer, minimum: 0}
+                  url: {type: string}
+                  reason: {type: string, description: 'A short sentence: `connection refused`, `no answer within 2s`, ...'}
             Error:
               type: object
               required: [error]

@@ -47,6 +47,8 @@ public final class ServiceRuntime: Sendable {
     public let targetStore: TargetStore
     public let adminAuthToken: String?
     public let httpMetrics = HTTPRequestMetrics()
+    /// Requests to the other replicas (`ccpool_peer_*`).
+    public let peerMetrics = PeerRequestMetrics()
     private let state = Mutex(State())
     private let logger: Logger
 
