@@ -48,7 +48,7 @@ public struct APIRouter: Sendable {
         })
         router.put("/v1/targets/{name}", pool.owned(auth.protect { request throws(HTTPError) in try put(request) }))
         router.delete("/v1/targets/{name}", pool.owned(auth.protect { request throws(HTTPError) in try delete(request) }))
-        router.post("/v1/targets/{name}/pick", pool.owned(extraTime: PickRequest.longest) { request throws(HTTPError) in try pick(request) })
+        router.post("/v1/targets/{name}/pick", pool.owned(extraTime: PickRequest.longest, waiting: picksInFlight) { request throws(HTTPError) in try pick(request) })
         router.get("/v1/targets/{name}/availability", pool.owned { request throws(HTTPError) in try availability(request) })
         router.get("/v1/history", pool.history(reader: runtime.reader) { request throws(HTTPError) in try history(request) })
         router.get("/openapi.yaml") { _ in

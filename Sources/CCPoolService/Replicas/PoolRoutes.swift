@@ -87,9 +87,12 @@ struct PoolRoutes: Sendable {
     ///
     /// - Parameters:
     ///   - extraTime: added to the peer timeout for a request that may take long on purpose (a waiting pick).
+    ///   - waiting: the limit on requests that may hold an HTTP thread for long (picks); a forwarded one
+    ///     counts against it too, since it holds this replica's thread while the owner waits.
     ///   - errorResponse: how this route shows its own errors (the dashboard answers HTML pages).
     func owned(
         extraTime: @escaping @Sendable (HTTPRequest) -> TimeAmount = { _ in .zero },
+        waiting: InFlightLimit? = nil,
         errorResponse: (@Sendable (HTTPError) -> HTTPResponse)? = nil,
         _ local: @escaping HTTPHandler
     ) -> HTTPHandler {
@@ -118,6 +121,14 @@ struct PoolRoutes: Sendable {
                 for field in ["Authorization", "Content-Type", "Accept"] {
                     if let value = original.headers[field] { headers.append((field, value)) }
                 }
+                if let waiting {
+                    guard waiting.enter() else {
+                        throw HTTPError(
+                            status: 503, code: "overloaded",
+                            message: "Too many requests are waiting already (at most \(waiting.limit)); try again.")
+                    }
+                }
+                defer { waiting?.leave() }
                 let target = original.target.rawPath + (original.target.rawQuery.map { "?" + $0 } ?? "")
                 let pending = peers.send(
                     to: owner, method: original.method, target: target, headers: headers, body: original.body,
