@@ -89,6 +89,15 @@ public struct MetricsRenderer: ~Copyable, Sendable {
         w.family("ccpool_history_database_bytes", .gauge, help: "Size of the history database file and its WAL.")
         w.sample("ccpool_history_database_bytes", snapshot.history.databaseBytes)
 
+        w.family(
+            "ccpool_transition_rule_violations_total", .counter,
+            help: "Connectivity transitions that broke the state rules, by scope (always 0 unless ccpool has a bug).")
+        for (scope, count) in [("channel", snapshot.ruleViolations.channel), ("subchannel", snapshot.ruleViolations.subchannel)] {
+            w.beginSample("ccpool_transition_rule_violations_total")
+            w.label("scope", scope)
+            w.endSample(count)
+        }
+
         w.family("ccpool_config_reloads_total", .counter, help: "Configuration reloads (SIGHUP or admin).")
         w.sample("ccpool_config_reloads_total", snapshot.configReloads)
         w.family("ccpool_config_reload_failures_total", .counter, help: "Configuration reloads rejected.")

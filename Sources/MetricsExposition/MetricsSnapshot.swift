@@ -252,6 +252,16 @@ public struct HTTPMetrics: Sendable, Hashable {
     }
 }
 
+/// `ccpool_transition_rule_violations_total`, by scope.
+public struct RuleViolations: Sendable, Hashable {
+    public var channel: UInt64
+    public var subchannel: UInt64
+    public init(channel: UInt64 = 0, subchannel: UInt64 = 0) {
+        self.channel = channel
+        self.subchannel = subchannel
+    }
+}
+
 /// `ccpool_build_info` labels.
 public struct BuildInfo: Sendable, Hashable {
     public var version: String
@@ -286,6 +296,8 @@ public struct MetricsSnapshot: Sendable {
     public var build: BuildInfo
     /// nil leaves the `process_*` families out (tests; platforms without /proc).
     public var process: ProcessMetrics?
+    /// Illegal connectivity transitions seen by this process (zero unless ccpool has a bug).
+    public var ruleViolations = RuleViolations()
 
     public init(
         version: UInt64, targets: [TargetMetrics] = [], subchannelSeries: Bool = true,

@@ -61,6 +61,8 @@ struct LegacyBalancerAdapterTests {
             deliverInitialAddresses: false)
         _ = try await channel.state
         #expect(channel.recorder.created.isEmpty, "nothing acted on before the first resolver update")
+        // v1's Start(target) gets the channel's target, not the policy name.
+        #expect(script.startedWith.withLock { $0 }?.hasSuffix(":///test") == true)
 
         channel.update([server.address])
         try await channel.recorder.waitForChannel(.ready)
@@ -85,8 +87,9 @@ final class ScriptedLegacyBalancer: LegacyBalancer {
     let downs = Mutex<[Address]>([])
     let answer = Mutex<LegacyGetResult>(.noAddress)
     let closed = Mutex(false)
+    let startedWith = Mutex<String?>(nil)
 
-    func start(target: String) {}
+    func start(target: String) { startedWith.withLock { $0 = target } }
     func up(_ address: Address) -> @Sendable (String) -> Void {
         ups.withLock { $0.append(address) }
         return { [weak self] _ in self?.downs.withLock { $0.append(address) } }

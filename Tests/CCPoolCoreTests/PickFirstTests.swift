@@ -122,9 +122,9 @@ struct PickFirstTests {
         let v6a = Address.hostPort(host: "::1", port: 1)
         let v6b = Address.hostPort(host: "::2", port: 1)
         var random: any RandomSource = SeededRandomSource(seed: 7)
-        #expect(PickFirstBalancer.order([v4a, v4b, v6a, v6b, v4a], shuffle: false, random: &random) == [v4a, v6a, v4b, v6b])
-        #expect(PickFirstBalancer.order([v6a, v4a, v4b], shuffle: false, random: &random) == [v6a, v4a, v4b])
-        let shuffled = PickFirstBalancer.order([v4a, v4b, v6a, v6b], shuffle: true, random: &random)
+        #expect(PickFirstStateMachine.order([v4a, v4b, v6a, v6b, v4a], shuffle: false, random: &random) == [v4a, v6a, v4b, v6b])
+        #expect(PickFirstStateMachine.order([v6a, v4a, v4b], shuffle: false, random: &random) == [v6a, v4a, v4b])
+        let shuffled = PickFirstStateMachine.order([v4a, v4b, v6a, v6b], shuffle: true, random: &random)
         #expect(Set(shuffled) == Set([v4a, v4b, v6a, v6b]))
     }
 }

@@ -164,6 +164,19 @@ struct SubchannelStateMachineTests {
         #expect(failed.shutdown().first == .disarmBackoff)
     }
 
+    @Test("an update to an empty list while CONNECTING cancels the pass: IDLE, no failure counted, no backoff")
+    func emptiedWhileConnecting() {
+        var m = machine([a])
+        _ = m.connect(now: t0)
+        let actions = m.updateAddresses([], now: t0)
+        #expect(actions.first == .cancelAttempt(attemptID: 1))
+        #expect(actions.contains(.transition(
+            from: .connecting, to: .idle, address: nil, reason: "address list emptied by update", disconnect: nil)))
+        #expect(!actions.contains { if case .armBackoff = $0 { return true } else { return false } })
+        #expect(!actions.contains { if case .attemptFailed = $0 { return true } else { return false } })
+        #expect(m.connectivityState == .idle && m.failures == 0)
+    }
+
     @Test("connect with no addresses fails the pass at once")
     func emptyList() {
         var m = machine([])

@@ -41,6 +41,26 @@ struct VirtualClockTests {
         #expect(recorder.moves == ["IDLE→CONNECTING", "CONNECTING→TRANSIENT_FAILURE", "TRANSIENT_FAILURE→IDLE"])
     }
 
+    @Test("health checking on a connection with no stream multiplexer: TF and retried, never CONNECTING for ever")
+    func healthWithoutMultiplexer() {
+        let loop = EmbeddedEventLoop()
+        let connector = ScriptedConnector()
+        let recorder = EventRecorder()
+        let subchannel = Subchannel(
+            addresses: [address], eventLoop: loop, connector: connector, backoff: .init(), healthCheckService: "",
+            random: FixedRandomSource(fraction: 0.5), observer: recorder)
+        subchannel.connect()
+        connector.report(0, .ready)
+        loop.run()
+        #expect(subchannel.state == .transientFailure)
+        #expect(recorder.transitions.last?.reason.hasPrefix("health check failed: UNAVAILABLE") == true)
+        // The retry after backoff(0) = 1 s finds no multiplexer again: TF again, not stuck.
+        loop.advanceTime(by: .seconds(1))
+        #expect(subchannel.state == .transientFailure)
+        #expect(recorder.moves == ["IDLE→CONNECTING", "CONNECTING→TRANSIENT_FAILURE"])
+        #expect(!connector.attempts[0].handle.closed, "the transport stays up")
+    }
+
     @Test("backoff grows ×1.6 per failed pass and resets after READY")
     func backoffGrowsAndResets() {
         let loop = EmbeddedEventLoop()

@@ -48,8 +48,8 @@ enum Fixtures {
         var metricsDuration = HistogramSnapshot(bounds: [0.01, 0.1])
         metricsDuration.observe(0.003)
         var peerDuration = HistogramSnapshot(bounds: [0.01, 0.1])
-        peerDuration.observe(0.004)
-        peerDuration.observe(0.1)
+        peerDuration.observe(0.0625)
+        peerDuration.observe(0.125)
         return MetricsSnapshot(
             version: 7, targets: [checkout, payments],
             history: HistoryMetrics(eventsWritten: 9, queueDepth: 2, writeErrors: 0, databaseBytes: 32768),
@@ -95,6 +95,7 @@ enum Fixtures {
         ("ccpool_history_queue_depth", "gauge", []),
         ("ccpool_history_write_errors_total", "counter", []),
         ("ccpool_history_database_bytes", "gauge", []),
+        ("ccpool_transition_rule_violations_total", "counter", ["scope"]),
         ("ccpool_config_reloads_total", "counter", []),
         ("ccpool_config_reload_failures_total", "counter", []),
         ("ccpool_http_requests_total", "counter", ["handler", "code"]),

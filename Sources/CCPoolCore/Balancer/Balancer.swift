@@ -86,6 +86,8 @@ extension BalancerBuilder {
 public protocol BalancerHelper: AnyObject {
     /// The channel's event loop: balancers may schedule timers on it.
     var eventLoop: any EventLoop { get }
+    /// The channel's target as written (the legacy v1 API's `Start(target)`).
+    var target: String { get }
     /// Creates a SubConn, IDLE, for `addresses`. It connects when told to.
     func newSubConn(addresses: [Address]) -> any SubConn
     /// Publishes a new aggregated state and picker. The picker is swapped before the state.

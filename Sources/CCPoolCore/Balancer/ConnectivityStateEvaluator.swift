@@ -31,22 +31,6 @@ public struct ConnectivityStateEvaluator: Sendable, Hashable {
         return .transientFailure
     }
 
-    /// The aggregate as the channel may report it after `previous`.
-    ///
-    /// SPEC §1 has no channel move READY → CONNECTING, TF → IDLE or IDLE → TF, which a raw
-    /// aggregate can make for a moment (the last READY SubConn drops while another is still
-    /// connecting; a new IDLE SubConn joins failed ones; an IDLE one is removed). Then the channel
-    /// reports what is also true and legal: IDLE (or TF) for the lost READY, and it stays TF or IDLE.
-    public func channelState(after previous: ConnectivityState) -> ConnectivityState {
-        let aggregate = self.aggregate
-        switch (previous, aggregate) {
-        case (.ready, .connecting): return idle > 0 ? .idle : .transientFailure
-        case (.transientFailure, .idle): return .transientFailure
-        case (.idle, .transientFailure): return .idle
-        default: return aggregate
-        }
-    }
-
     public func count(_ state: ConnectivityState) -> Int {
         switch state {
         case .ready: return ready

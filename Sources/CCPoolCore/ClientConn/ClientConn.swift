@@ -298,11 +298,13 @@ private final class BalancerHelperImpl: BalancerHelper {
     private weak var channel: ClientConn?
     private weak var wrapper: CCBalancerWrapper?
     let eventLoop: any EventLoop
+    let target: String
 
     init(channel: ClientConn, wrapper: CCBalancerWrapper) {
         self.channel = channel
         self.wrapper = wrapper
         self.eventLoop = channel.eventLoop
+        self.target = channel.target.original
     }
 
     func newSubConn(addresses: [Address]) -> any SubConn {

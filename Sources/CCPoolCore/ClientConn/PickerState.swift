@@ -50,6 +50,9 @@ public final class PickerState: Sendable {
     /// The latest error a picker or balancer reported.
     public var lastError: String? { state.withLock { $0.lastError } }
 
+    /// Picks waiting for the next picker.
+    public var waiterCount: Int { state.withLock { $0.waiters.count } }
+
     /// Picks a subchannel.
     ///
     /// - Parameters:
@@ -107,7 +110,12 @@ public final class PickerState: Sendable {
             return attempt(after: generation, waitForReady: waitForReady, connecting: connecting, deadline: deadline)
         }
         let timeout = eventLoop.scheduleTask(deadline: deadline) {
-            let reason = self.lastError
+            // A waiter whose deadline passed leaves the queue now, not at the next picker: on a
+            // stuck channel they would pile up.
+            let reason = self.state.withLock { state -> String? in
+                state.waiters.removeAll { $0 === waiter }
+                return state.lastError
+            }
             waiter.complete(.failure(PickError(.deadlineExceeded, reason ?? "deadline exceeded while waiting for a subchannel")))
         }
         return waiter.promise.futureResult.flatMap { _ in

@@ -18,21 +18,35 @@ public enum TransitionRules {
         case illegal
     }
 
-    private static let violations = Atomic<Int>(0)
+    private static let channelViolations = Atomic<Int>(0)
+    private static let subchannelViolations = Atomic<Int>(0)
     private static let logger = Logger(label: "ccpool.transitions")
 
     /// How many illegal transitions this process has seen.
-    public static var violationCount: Int { violations.load(ordering: .relaxed) }
+    public static var violationCount: Int { violationCount(scope: .channel) + violationCount(scope: .subchannel) }
+
+    /// How many illegal transitions of `scope` this process has seen.
+    public static func violationCount(scope: TransitionScope) -> Int {
+        switch scope {
+        case .channel: return channelViolations.load(ordering: .relaxed)
+        case .subchannel: return subchannelViolations.load(ordering: .relaxed)
+        }
+    }
 
     /// Whether `from → to` is a legal move for `scope`, ignoring the `from == to` case.
     ///
-    /// TF → READY is legal in both scopes: it only happens when a health check reports SERVING
-    /// again over a transport that stayed up.
+    /// A subchannel follows its own state machine: TF → READY and READY → TF happen only when a
+    /// health check changes its mind over a transport that stayed up. A channel's state is
+    /// whatever its balancer reports, so any move between the four live states is legal for it
+    /// (READY → CONNECTING when round_robin loses its last READY SubConn while another connects).
+    /// Nothing leaves SHUTDOWN in either scope.
     public static func isLegal(from: ConnectivityState, to: ConnectivityState, scope: TransitionScope) -> Bool {
         switch (from, to) {
         case (.shutdown, _):
             return false
         case (_, .shutdown):
+            return true
+        case _ where scope == .channel:
             return true
         case (.idle, .connecting):
             return true
@@ -40,10 +54,8 @@ public enum TransitionRules {
             return true
         case (.ready, .transientFailure), (.ready, .idle):
             return true
-        case (.transientFailure, .connecting), (.transientFailure, .ready):
+        case (.transientFailure, .ready), (.transientFailure, .idle):
             return true
-        case (.transientFailure, .idle):
-            return scope == .subchannel
         default:
             return false
         }
@@ -60,7 +72,10 @@ public enum TransitionRules {
     ) -> Verdict {
         if from == to { return .unchanged }
         if isLegal(from: from, to: to, scope: scope) { return .transition }
-        violations.add(1, ordering: .relaxed)
+        switch scope {
+        case .channel: channelViolations.add(1, ordering: .relaxed)
+        case .subchannel: subchannelViolations.add(1, ordering: .relaxed)
+        }
         logger.error(
             "illegal connectivity transition",
             metadata: ["scope": "\(scope.rawValue)", "from": "\(from)", "to": "\(to)", "at": "\(file):\(line)"]

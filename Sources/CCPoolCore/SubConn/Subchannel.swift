@@ -111,7 +111,10 @@ public final class Subchannel {
         case .connect:
             return machine.connect(now: now)
         case .updateAddresses(let addresses):
-            return machine.updateAddresses(addresses, now: now)
+            let before = machine.addresses
+            let actions = machine.updateAddresses(addresses, now: now)
+            if machine.addresses != before { emit(.addressesUpdated(machine.addresses)) }
+            return actions
         case .shutdown:
             return machine.shutdown()
         case .passDeadline:
@@ -226,8 +229,15 @@ public final class Subchannel {
 
     private func startHealthCheck(_ attemptID: Int) {
         guard let service = healthCheckService, let connection, connection.attemptID == attemptID,
-            let multiplexer = connection.handle.multiplexer, let address = machine.connectedAddress
-        else { return }
+            let address = machine.connectedAddress
+        else { return }  // The connection is gone: its close event moves the machine on.
+        guard let multiplexer = connection.handle.multiplexer else {
+            // No stream can be opened on this connection: a failed health stream (TF, retried
+            // after the backoff), never a silent CONNECTING without a timer.
+            let status = GRPCStatus(code: .unavailable, message: "no HTTP/2 stream multiplexer on the connection")
+            eventLoop.assumeIsolated().execute { self.handle(.health(attemptID: attemptID, .finished(status))) }
+            return
+        }
         healthCall?.cancel()
         // Every health RPC has a deadline: the first answer must come within the connect timeout.
         healthCall = HealthCheckClient.watch(

@@ -43,6 +43,8 @@ public enum SubchannelEvent: Hashable, Sendable {
     case keepaliveThrottled(keepaliveTime: TimeAmount)
     /// The health-check status shown by the API changed (SPEC §7).
     case healthChanged(HealthStatus)
+    /// The balancer replaced the address list (emitted before any transition it causes).
+    case addressesUpdated([Address])
 }
 
 /// Receives a subchannel's events on the subchannel's event loop, synchronously and in order.

@@ -293,7 +293,12 @@ struct SubchannelStateMachine {
             // Cancelled, not failed: the backoff count stays as it is.
             var actions: [Action] = [.cancelAttempt(attemptID: pass.attemptID)]
             if new.isEmpty {
-                actions += failPass(now: now, error: ConnectFailure("no addresses to connect to"))
+                // Nothing left to dial: back to IDLE, with no failure counted and no backoff.
+                state = .idle
+                actions += [
+                    .disarmPassDeadline,
+                    .transition(from: .connecting, to: .idle, address: nil, reason: "address list emptied by update", disconnect: nil),
+                ]
             } else {
                 actions += startPass(now: now)
             }

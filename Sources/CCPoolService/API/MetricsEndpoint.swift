@@ -1,3 +1,4 @@
+import CCPoolCore
 import Foundation
 import HTTPServer
 import MetricsExposition
@@ -58,7 +59,7 @@ struct MetricsEndpoint: Sendable {
         let targets = withTargets ? MetricsSnapshotBuilder.targets(runtime.pool) : []
         let history = runtime.history.snapshot
         let (reloads, failures) = runtime.reloadCounters
-        return MetricsSnapshot(
+        var snapshot = MetricsSnapshot(
             version: version, targets: targets,
             subchannelSeries: runtime.settings.metricsSubchannelSeries,
             history: HistoryMetrics(
@@ -68,6 +69,10 @@ struct MetricsEndpoint: Sendable {
             shardIndex: UInt64(runtime.replica.index), shardCount: UInt64(runtime.replica.count),
             build: BuildInfo(version: CCPoolVersion.version, revision: CCPoolVersion.revision, swiftVersion: CCPoolVersion.swift),
             process: process, peers: runtime.peerMetrics.snapshot)
+        snapshot.ruleViolations = RuleViolations(
+            channel: UInt64(TransitionRules.violationCount(scope: .channel)),
+            subchannel: UInt64(TransitionRules.violationCount(scope: .subchannel)))
+        return snapshot
     }
 }
 

@@ -114,30 +114,33 @@ public final class Pool: Sendable {
         (try? removeFuture(name, reason: reason).wait()) ?? false
     }
 
+    /// Every change to one name runs on that name's shard loop, the look-up and the change in
+    /// one task: two concurrent upserts of a new name cannot both build a runtime (the loser's
+    /// subchannels would keep their sockets and never record SHUTDOWN), and a remove cannot
+    /// slip between an upsert's look-up and its insert.
     private func upsertFuture(_ target: PoolTarget) -> EventLoopFuture<UpsertResult> {
         let shard = shard(for: target.name)
         let loop = loops[shard]
         guard !closed.load(ordering: .acquiring) else { return loop.makeFailedFuture(PoolError.closed) }
-        if let existing = entries.withLock({ $0[target.name] }) {
-            let runtime = existing.runtime
-            return existing.loop.submit { try runtime.value.update(target) }.map {
-                self.entries.withLock { $0[target.name]?.definition = target }
-                self.bump()
-                return .changed
-            }
-        }
         let sink = self.sink
         let wallClock = self.wallClock
         let logger = self.logger
         let onChange: @Sendable () -> Void = { [weak self] in self?.bump() }
         return loop.submit {
+            // The pool may have closed while this waited for the loop.
+            guard !self.closed.load(ordering: .acquiring) else { throw PoolError.closed }
+            if let existing = self.entries.withLock({ $0[target.name] }) {
+                try existing.runtime.value.update(target)
+                self.entries.withLock { $0[target.name]?.definition = target }
+                self.bump()
+                return .changed
+            }
             let runtime = TargetRuntime(
                 definition: target, eventLoop: loop, sink: sink, wallClock: wallClock, onChange: onChange, logger: logger)
             try runtime.start()
-            return Entry(
+            let entry = Entry(
                 runtime: NIOLoopBound(runtime, eventLoop: loop), loop: loop, shard: shard, stats: runtime.stats,
                 picks: runtime.picks, definition: target)
-        }.map { entry in
             self.entries.withLock { $0[target.name] = entry }
             self.bump()
             return .created
@@ -145,11 +148,9 @@ public final class Pool: Sendable {
     }
 
     private func removeFuture(_ name: String, reason: String) -> EventLoopFuture<Bool> {
-        guard let entry = entries.withLock({ $0[name] }) else {
-            return loops[shard(for: name)].makeSucceededFuture(false)
-        }
-        let runtime = entry.runtime
-        return entry.loop.submit { runtime.value.shutdown(reason: reason) }.map {
+        loops[shard(for: name)].submit {
+            guard let entry = self.entries.withLock({ $0[name] }) else { return false }
+            entry.runtime.value.shutdown(reason: reason)
             self.entries.withLock { _ = $0.removeValue(forKey: name) }
             self.bump()
             return true

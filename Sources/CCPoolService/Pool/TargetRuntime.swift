@@ -130,6 +130,14 @@ final class TargetRuntime: ClientConnObserver {
                 $0.subchannels[id]?.health = status
                 $0.subchannels[id]?.connectedAddress = connected
             }
+        case .addressesUpdated(let addresses):
+            stats.update { values in
+                values.subchannels[id]?.addresses = addresses
+                for (key, series) in values.addressSeries where series.current == id {
+                    values.addressSeries[key]?.current = nil
+                }
+                for address in addresses { values.addressSeries[address.description, default: .init()].current = id }
+            }
         case .reresolutionRequested, .keepaliveThrottled:
             break
         }
