@@ -33,7 +33,7 @@ public final class PeerClient: Sendable {
     }
 
     /// The process's one client: no redirects (a peer's answer is relayed as it is), HTTP/1.1 (what
-    /// libmicrohttpd speaks), connections kept between requests. A global constant, so it is never
+    /// libmicrohttpd speaks), connections kept between requests, no retried connection attempts. A global constant, so it is never
     /// shut down while requests may still use it (the process ends with it).
     private static let http = HTTPClient(
         eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
@@ -43,6 +43,9 @@ public final class PeerClient: Sendable {
                 timeout: .init(connect: .seconds(1), read: nil),
                 decompression: .disabled)
             configuration.httpVersion = .http1Only
+            // A refused connection fails the request at once (a stopped replica is reported now, not at the
+            // deadline); the next request tries again.
+            configuration.connectionPool.retryConnectionEstablishment = false
             return configuration
         }())
 
