@@ -62,7 +62,7 @@ DURATION = re.compile(r"^(\d+)(ms|s|m|h|d)$")
 UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 TOP_LEVEL = {
     "listen", "database", "shards", "history", "admin_token_file", "metrics", "shutdown_deadline",
-    "log_level", "log_format", "shard_index", "shard_count", "targets",
+    "log_level", "log_format", "shard_index", "shard_count", "peers", "peer_timeout", "targets",
 }
 TARGET_FIELDS = {"name", "target", "service_config", "tls", "labels", "idle", "keepalive", "backoff"}
 TARGET_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -422,6 +422,16 @@ def check_kubernetes(docker: dict, rendered: Path | None) -> None:
         problem(at, "CCPOOL_SHARD_INDEX must come from the pod-index label (the pod's ordinal)")
     if spec.get("serviceName") not in [s["metadata"]["name"] for s in by_kind.get("Service", [])]:
         problem(at, f"serviceName {spec.get('serviceName')!r} is not a Service here")
+    # Peers: one URL per replica, through the headless Service's stable pod names and the HTTP port.
+    peers = env_value("CCPOOL_PEERS")
+    if peers is not None:
+        ports = [p.get("containerPort") for p in c.get("ports", [])]
+        expected = f"http://{sts['metadata']['name']}-{{i}}.{spec.get('serviceName')}:{ports[0] if ports else 9090}"
+        if "{i}" in peers:
+            if peers != expected:
+                problem(at, f"CCPOOL_PEERS {peers!r} should be {expected!r} (pod name, headless Service, HTTP port)")
+        elif len(peers.split(",")) != replicas:
+            problem(at, f"CCPOOL_PEERS lists {len(peers.split(','))} URLs for {replicas} replicas")
 
     # The image's contract: user, port, data directory.
     psc, csc = pod.get("securityContext", {}), c.get("securityContext", {})
@@ -526,8 +536,11 @@ def check_kubernetes(docker: dict, rendered: Path | None) -> None:
             selector = selector.get("matchLabels", selector) if kind != "Service" else selector
             if not matches(selector, pod_labels):
                 problem(where, f"{kind}/{o['metadata']['name']} does not select the ccpool pods")
+    governing = {sts["spec"].get("serviceName") for sts in by_kind.get("StatefulSet", [])}
     for svc in by_kind.get("Service", []):
-        if svc["spec"].get("clusterIP") != "None":
+        # The StatefulSet's own Service gives the pods their stable names: it must be headless. Another
+        # Service (the one address of the whole pool) may balance over the replicas.
+        if svc["metadata"]["name"] in governing and svc["spec"].get("clusterIP") != "None":
             problem(where, f"Service/{svc['metadata']['name']} must be headless (clusterIP: None)")
         for p in svc["spec"].get("ports", []):
             if p.get("targetPort") not in ports and p.get("targetPort") not in ports.values():

@@ -117,6 +117,24 @@ public struct MetricsRenderer: ~Copyable, Sendable {
             }
         }
 
+        w.family(
+            "ccpool_peer_requests_total", .counter,
+            help: "Requests this replica made to other replicas to answer for the whole pool, by peer and outcome.")
+        for entry in snapshot.peers.requests {
+            w.beginSample("ccpool_peer_requests_total")
+            w.label("peer", entry.peer)
+            w.label("outcome", entry.outcome.rawValue)
+            w.endSample(entry.count)
+        }
+        w.family(
+            "ccpool_peer_request_duration_seconds", .histogram,
+            help: "Time from sending a request to another replica to its answer (or the deadline).")
+        for entry in snapshot.peers.durations {
+            histogram(&w, "ccpool_peer_request_duration_seconds", entry.histogram, &boundLabels) { w in
+                w.label("peer", entry.peer)
+            }
+        }
+
         w.family("ccpool_shard_index", .gauge, help: "This replica's index when sharded over replicas.")
         w.sample("ccpool_shard_index", snapshot.shardIndex)
         w.family("ccpool_shard_count", .gauge, help: "How many replicas share the targets.")

@@ -289,6 +289,8 @@ public struct MetricsSnapshot: Sendable {
     public var configReloads: UInt64
     public var configReloadFailures: UInt64
     public var http: HTTPMetrics
+    /// Requests to the other replicas (empty when not sharded).
+    public var peers: PeerMetrics
     public var shardIndex: UInt64
     public var shardCount: UInt64
     public var build: BuildInfo
@@ -301,8 +303,9 @@ public struct MetricsSnapshot: Sendable {
         version: UInt64, targets: [TargetMetrics] = [], subchannelSeries: Bool = true,
         history: HistoryMetrics = HistoryMetrics(), configReloads: UInt64 = 0, configReloadFailures: UInt64 = 0,
         http: HTTPMetrics = HTTPMetrics(), shardIndex: UInt64 = 0, shardCount: UInt64 = 1,
-        build: BuildInfo, process: ProcessMetrics? = nil
+        build: BuildInfo, process: ProcessMetrics? = nil, peers: PeerMetrics = PeerMetrics()
     ) {
+        self.peers = peers
         self.version = version
         self.targets = targets
         self.subchannelSeries = subchannelSeries

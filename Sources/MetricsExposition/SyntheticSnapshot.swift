@@ -51,6 +51,9 @@ extension MetricsSnapshot {
                 ],
                 durations: [.init(handler: "/metrics", histogram: metricsDuration)]),
             shardIndex: 0, shardCount: 1,
-            build: BuildInfo(version: "0.1.0", revision: "abc1234", swiftVersion: "6.3.1"), process: process)
+            build: BuildInfo(version: "0.1.0", revision: "abc1234", swiftVersion: "6.3.1"), process: process,
+            peers: PeerMetrics(
+                requests: [.init(peer: "http://ccpool-1.ccpool:9090", outcome: .answered, count: 4)],
+                durations: [.init(peer: "http://ccpool-1.ccpool:9090", histogram: metricsDuration)]))
     }
 }

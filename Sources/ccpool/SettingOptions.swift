@@ -66,6 +66,12 @@ struct SettingOptions: ParsableArguments {
     @Option(name: .long, help: "Most addresses one target lists or resolves to (default 1000). Env: CCPOOL_LIMITS_MAX_ADDRESSES_PER_TARGET.")
     var limitsMaxAddressesPerTarget: String?
 
+    @Option(name: .long, help: "Every replica's base URL, comma-separated in index order, or a template with {i} (http://ccpool-{i}.ccpool-headless:9090); lets any replica answer for the whole pool. Env: CCPOOL_PEERS.")
+    var peers: String?
+
+    @Option(name: .long, help: "How long to wait for another replica before answering without it, e.g. 2s. Env: CCPOOL_PEER_TIMEOUT.")
+    var peerTimeout: String?
+
     /// The flags that were given, by setting.
     var flags: [SettingKey: String] {
         let pairs: [(SettingKey, String?)] = [
@@ -77,6 +83,7 @@ struct SettingOptions: ParsableArguments {
             (.httpIdleTimeout, httpIdleTimeout), (.httpRequestTimeout, httpRequestTimeout),
             (.historyQueryTimeout, historyQueryTimeout), (.historyReaders, historyReaders),
             (.limitsMaxTargets, limitsMaxTargets), (.limitsMaxAddressesPerTarget, limitsMaxAddressesPerTarget),
+            (.peers, peers), (.peerTimeout, peerTimeout),
         ]
         var flags: [SettingKey: String] = [:]
         for (key, value) in pairs { if let value { flags[key] = value } }

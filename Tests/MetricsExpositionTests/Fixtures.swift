@@ -47,6 +47,9 @@ enum Fixtures {
             resolverUpdates: 1, resolverErrors: 1)
         var metricsDuration = HistogramSnapshot(bounds: [0.01, 0.1])
         metricsDuration.observe(0.003)
+        var peerDuration = HistogramSnapshot(bounds: [0.01, 0.1])
+        peerDuration.observe(0.0625)
+        peerDuration.observe(0.125)
         return MetricsSnapshot(
             version: 7, targets: [checkout, payments],
             history: HistoryMetrics(eventsWritten: 9, queueDepth: 2, writeErrors: 0, databaseBytes: 32768),
@@ -58,7 +61,13 @@ enum Fixtures {
             build: BuildInfo(version: "1.2.3", revision: "deadbeef", swiftVersion: "6.3.1"),
             process: ProcessMetrics(
                 residentMemoryBytes: 1_048_576, virtualMemoryBytes: 2_097_152, cpuSeconds: 1.25, openFDs: 7,
-                maxFDs: 20000, startTimeSeconds: 1_760_000_000.75))
+                maxFDs: 20000, startTimeSeconds: 1_760_000_000.75),
+            peers: PeerMetrics(
+                requests: [
+                    .init(peer: "http://ccpool-0.ccpool:9090", outcome: .answered, count: 1),
+                    .init(peer: "http://ccpool-0.ccpool:9090", outcome: .timeout, count: 1),
+                ],
+                durations: [.init(peer: "http://ccpool-0.ccpool:9090", histogram: peerDuration)]))
     }
 
     static var directory: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent() }
@@ -91,6 +100,8 @@ enum Fixtures {
         ("ccpool_config_reload_failures_total", "counter", []),
         ("ccpool_http_requests_total", "counter", ["handler", "code"]),
         ("ccpool_http_request_duration_seconds", "histogram", ["handler"]),
+        ("ccpool_peer_requests_total", "counter", ["peer", "outcome"]),
+        ("ccpool_peer_request_duration_seconds", "histogram", ["peer"]),
         ("ccpool_shard_index", "gauge", []),
         ("ccpool_shard_count", "gauge", []),
         ("ccpool_build_info", "gauge", ["version", "revision", "swift_version"]),

@@ -44,29 +44,33 @@ public struct APIRouter: Sendable {
             }
             return .json(#"{"status":"ready"}"#)
         }
-        router.get("/v1/targets") { _ in .json(TargetStatusJSON.list(runtime.pool.snapshot())) }
-        router.get("/v1/targets/{name}") { request throws(HTTPError) in
+        // Sharded with peers, any replica answers for the whole pool (PoolRoutes); otherwise as alone.
+        let pool = PoolRoutes(runtime: runtime)
+        router.get("/v1/targets", pool.targetList { _ in .json(TargetStatusJSON.list(runtime.pool.snapshot())) })
+        router.get("/v1/targets/{name}", pool.owned { request throws(HTTPError) in
             let name = try targetName(request)
             return .json(TargetStatusJSON.one(try snapshot(of: name)))
-        }
+        })
         let admin = RouteAdmission(authorize: auth.checkHeaders)
         var putAdmission = admin
         putAdmission.maxBodyBytes = Self.maxTargetSpecBytes
         putAdmission.requiresJSON = true
-        router.put("/v1/targets/{name}", admission: putAdmission, auth.protect { request throws(HTTPError) in try put(request) })
-        router.delete("/v1/targets/{name}", admission: admin, auth.protect { request throws(HTTPError) in try delete(request) })
-        router.post("/v1/targets/{name}/pick", admission: .json(maxBodyBytes: Self.maxPickBodyBytes)) { request throws(HTTPError) in
-            try pick(request)
-        }
+        router.put("/v1/targets/{name}", admission: putAdmission, pool.owned(auth.protect { request throws(HTTPError) in try put(request) }))
+        router.delete("/v1/targets/{name}", admission: admin, pool.owned(auth.protect { request throws(HTTPError) in try delete(request) }))
+        router.post(
+            "/v1/targets/{name}/pick", admission: .json(maxBodyBytes: Self.maxPickBodyBytes),
+            pool.owned(extraTime: PickRequest.longest, waiting: picksInFlight) { request throws(HTTPError) in try pick(request) })
         // History reads run on the server's offload workers (one per history reader), never on an MHD thread.
-        router.get("/v1/targets/{name}/availability", offload: true) { request throws(HTTPError) in try availability(request) }
-        router.get("/v1/history", offload: true) { request throws(HTTPError) in try history(request) }
+        router.get("/v1/targets/{name}/availability", offload: true, pool.owned { request throws(HTTPError) in try availability(request) })
+        router.get("/v1/history", offload: true, pool.history(read: { query throws(HTTPError) in
+            try runtime.withHistoryReader { reader throws(SQLiteError) in try reader.events(query) }
+        }) { request throws(HTTPError) in try history(request) })
         router.get("/openapi.yaml") { _ in
             .text(OpenAPIDocument.yaml, contentType: "application/yaml; charset=utf-8")
         }
         let dashboard = DashboardRoutes(runtime: runtime)
-        router.get("/") { request in dashboard.overview(request) }
-        router.get("/ui/targets/{name}", offload: true) { request in dashboard.target(request) }
+        router.get("/", pool.overview(dashboard) { request in dashboard.overview(request) })
+        router.get("/ui/targets/{name}", offload: true, pool.owned(errorResponse: DashboardRoutes.errorPage) { request in dashboard.target(request) })
         return router
     }
 
@@ -237,6 +241,13 @@ public struct APIRouter: Sendable {
 struct PickRequest: Equatable {
     var waitForReady = false
     var timeoutMilliseconds = 1000
+
+    /// How long a pick asked by `request` may wait (its `timeout_ms`; the longest allowed if the body is bad,
+    /// which the owner then refuses at once).
+    @Sendable static func longest(_ request: HTTPRequest) -> TimeAmount {
+        let milliseconds = (try? parse(request.body))?.timeoutMilliseconds ?? APIRouter.maxPickTimeoutMilliseconds
+        return .milliseconds(Int64(milliseconds))
+    }
 
     static func parse(_ body: [UInt8]) throws(HTTPError) -> PickRequest {
         var result = PickRequest()

@@ -68,7 +68,7 @@ struct MetricsEndpoint: Sendable {
             configReloads: reloads, configReloadFailures: failures, http: runtime.httpMetrics.snapshot,
             shardIndex: UInt64(runtime.replica.index), shardCount: UInt64(runtime.replica.count),
             build: BuildInfo(version: CCPoolVersion.version, revision: CCPoolVersion.revision, swiftVersion: CCPoolVersion.swift),
-            process: process)
+            process: process, peers: runtime.peerMetrics.snapshot)
         snapshot.ruleViolations = RuleViolations(
             channel: UInt64(TransitionRules.violationCount(scope: .channel)),
             subchannel: UInt64(TransitionRules.violationCount(scope: .subchannel)))

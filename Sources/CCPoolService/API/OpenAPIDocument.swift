@@ -129,7 +129,14 @@ enum OpenAPIDocument {
             get:
               operationId: listTargets
               tags: [targets]
-              summary: Every target this replica owns, sorted by name.
+              summary: Every target of the pool, sorted by name.
+              description: |
+                When the pool is sharded over replicas with `peers` configured, every replica is asked and the
+                lists are merged by name; `partial` says whether a replica was missing (`missing_replicas` says
+                which and why). Not sharded, or with `replicas=local`, only this replica's targets (and no
+                `partial`).
+              parameters:
+                - $ref: '#/components/parameters/Replicas'
               responses:
                 '200':
                   description: The targets.
@@ -143,11 +150,15 @@ enum OpenAPIDocument {
                           targets:
                             type: array
                             items: {$ref: '#/components/schemas/TargetStatus'}
+                          partial: {$ref: '#/components/schemas/Partial'}
+                          missing_replicas: {$ref: '#/components/schemas/MissingReplicas'}
+                '400': {$ref: '#/components/responses/BadReplicas'}
 
           /v1/targets/{name}:
             description: 'Other methods answer 405 `method_not_allowed` with `Allow: DELETE, GET, HEAD, PUT`.'
             parameters:
               - $ref: '#/components/parameters/TargetName'
+              - $ref: '#/components/parameters/Replicas'
             get:
               operationId: getTarget
               tags: [targets]
@@ -160,6 +171,8 @@ enum OpenAPIDocument {
                       schema: {$ref: '#/components/schemas/TargetStatus'}
                 '400': {$ref: '#/components/responses/BadName'}
                 '404': {$ref: '#/components/responses/NotFound'}
+                '421': {$ref: '#/components/responses/Misdirected'}
+                '503': {$ref: '#/components/responses/ReplicaUnavailable'}
             put:
               operationId: putTarget
               tags: [targets]
@@ -211,7 +224,7 @@ enum OpenAPIDocument {
                         properties:
                           error:
                             properties:
-                              code: {enum: [invalid_name, invalid_path, invalid_json, invalid_target_spec]}
+                              code: {enum: [invalid_name, invalid_path, invalid_json, invalid_target_spec, invalid_parameter]}
                 '401': {$ref: '#/components/responses/Unauthorized'}
                 '403': {$ref: '#/components/responses/Forbidden'}
                 '404':
@@ -223,8 +236,11 @@ enum OpenAPIDocument {
                 '413': {$ref: '#/components/responses/BodyTooLarge'}
                 '415': {$ref: '#/components/responses/UnsupportedMediaType'}
                 '429': {$ref: '#/components/responses/TooManyAttempts'}
+                '421': {$ref: '#/components/responses/Misdirected'}
                 '503':
-                  description: '`storage_unavailable` (the target store failed) or `not_ready` (shutting down).'
+                  description: |
+                    `storage_unavailable` (the target store failed), `not_ready` (shutting down), or
+                    `replica_unavailable` (the replica that owns the target did not answer; the message names it).
                   content:
                     application/json:
                       schema:
@@ -232,7 +248,7 @@ enum OpenAPIDocument {
                         properties:
                           error:
                             properties:
-                              code: {enum: [storage_unavailable, not_ready]}
+                              code: {enum: [storage_unavailable, not_ready, replica_unavailable]}
             delete:
               operationId: deleteTarget
               tags: [targets]
@@ -249,8 +265,11 @@ enum OpenAPIDocument {
                 '404': {$ref: '#/components/responses/NotFound'}
                 '409': {$ref: '#/components/responses/DefinedByConfig'}
                 '429': {$ref: '#/components/responses/TooManyAttempts'}
+                '421': {$ref: '#/components/responses/Misdirected'}
                 '503':
-                  description: '`storage_unavailable` (the target store failed) or `not_ready` (shutting down).'
+                  description: |
+                    `storage_unavailable` (the target store failed), `not_ready` (shutting down), or
+                    `replica_unavailable` (the replica that owns the target did not answer; the message names it).
                   content:
                     application/json:
                       schema:
@@ -258,12 +277,13 @@ enum OpenAPIDocument {
                         properties:
                           error:
                             properties:
-                              code: {enum: [storage_unavailable, not_ready]}
+                              code: {enum: [storage_unavailable, not_ready, replica_unavailable]}
 
           /v1/targets/{name}/pick:
             description: 'Other methods answer 405 `method_not_allowed` with `Allow: POST`.'
             parameters:
               - $ref: '#/components/parameters/TargetName'
+              - $ref: '#/components/parameters/Replicas'
             post:
               operationId: pick
               tags: [targets]
@@ -306,12 +326,12 @@ enum OpenAPIDocument {
                         properties:
                           error:
                             properties:
-                              code: {enum: [invalid_name, invalid_path, invalid_json, invalid_body]}
+                              code: {enum: [invalid_name, invalid_path, invalid_json, invalid_body, invalid_parameter]}
                 '404': {$ref: '#/components/responses/NotFound'}
                 '413': {$ref: '#/components/responses/BodyTooLarge'}
                 '415': {$ref: '#/components/responses/UnsupportedMediaType'}
                 '503':
-                  description: '`no_ready_subchannel`: no subchannel could be picked (the message gives the gRPC status, such as `UNAVAILABLE: connection refused` or `DEADLINE_EXCEEDED`); `overloaded`: too many picks are already waiting (each holds an HTTP thread), try again.'
+                  description: '`no_ready_subchannel`: no subchannel could be picked (the message gives the gRPC status, such as `UNAVAILABLE: connection refused` or `DEADLINE_EXCEEDED`); `overloaded`: too many picks are already waiting (each holds an HTTP thread), try again; `replica_unavailable`: the replica that owns the target did not answer (the message names it).'
                   content:
                     application/json:
                       schema:
@@ -319,12 +339,14 @@ enum OpenAPIDocument {
                         properties:
                           error:
                             properties:
-                              code: {enum: [no_ready_subchannel, overloaded]}
+                              code: {enum: [no_ready_subchannel, overloaded, replica_unavailable]}
+                '421': {$ref: '#/components/responses/Misdirected'}
 
           /v1/targets/{name}/availability:
             description: 'Other methods answer 405 `method_not_allowed` with `Allow: GET, HEAD`.'
             parameters:
               - $ref: '#/components/parameters/TargetName'
+              - $ref: '#/components/parameters/Replicas'
             get:
               operationId: availability
               tags: [history]
@@ -335,7 +357,8 @@ enum OpenAPIDocument {
                   required: false
                   description: |
                     How far back from now: a whole number and a unit (`ms`, `s`, `m`, `h`, `d`), more than zero and
-                    at most 366 days. Given more than once, the last one counts. No other parameter is accepted (400).
+                    at most 366 days. Given more than once, the last one counts. No other parameter but `replicas` is
+                    accepted (400).
                   schema:
                     type: string
                     default: 1h
@@ -371,7 +394,17 @@ enum OpenAPIDocument {
                             properties:
                               code: {enum: [invalid_name, invalid_path, invalid_parameter]}
                 '404': {$ref: '#/components/responses/NotFound'}
-                '503': {$ref: '#/components/responses/StorageUnavailable'}
+                '421': {$ref: '#/components/responses/Misdirected'}
+                '503':
+                  description: '`storage_unavailable` (the history store failed) or `replica_unavailable` (the owner did not answer).'
+                  content:
+                    application/json:
+                      schema:
+                        $ref: '#/components/schemas/Error'
+                        properties:
+                          error:
+                            properties:
+                              code: {enum: [storage_unavailable, replica_unavailable]}
 
           /v1/history:
             description: 'Other methods answer 405 `method_not_allowed` with `Allow: GET, HEAD`.'
@@ -383,7 +416,13 @@ enum OpenAPIDocument {
                 Every parameter is optional and may be given once; an unknown or repeated parameter, a bad value,
                 or `until` before `since` answers 400 `invalid_parameter`. Pages: pass `next_cursor` back as
                 `cursor` (with the same filters) to get the rows after the page.
+
+                Sharded with `peers` configured, every replica's history is merged in time order (ties, and each
+                replica's own order, kept); `id` is then unique per replica only. The cursor then carries every
+                replica's position, so paging loses and repeats nothing; it stays opaque. `partial` says whether
+                a replica was missing from this page (its rows come on later pages once it answers).
               parameters:
+                - $ref: '#/components/parameters/Replicas'
                 - name: target
                   in: query
                   description: Only this target's events.
@@ -414,7 +453,7 @@ enum OpenAPIDocument {
                 - name: cursor
                   in: query
                   description: An opaque `next_cursor` from an earlier page; anything else is refused.
-                  schema: {type: string, pattern: '^[A-Za-z0-9_-]{1,64}$'}
+                  schema: {type: string, pattern: '^[A-Za-z0-9_-]{1,4096}$'}
               responses:
                 '200':
                   description: One page of events.
@@ -431,11 +470,13 @@ enum OpenAPIDocument {
                             items: {$ref: '#/components/schemas/Event'}
                           next_cursor:
                             type: string
-                            pattern: '^[A-Za-z0-9_-]{1,64}$'
+                            pattern: '^[A-Za-z0-9_-]{1,4096}$'
                             description: |
                               Present when more rows may match; pass it as `cursor`. A query without `target` or
                               `subchannel` looks at a bounded window of ids per page, so such a page can end early
                               (even empty) with a cursor that continues after the window.
+                          partial: {$ref: '#/components/schemas/Partial'}
+                          missing_replicas: {$ref: '#/components/schemas/MissingReplicas'}
                 '400':
                   description: '`invalid_parameter` (the message names the parameter) or `invalid_path`.'
                   content:
@@ -477,6 +518,7 @@ enum OpenAPIDocument {
                 - {name: per_page, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 500}}
                 - {name: filter, in: query, required: false, description: No control characters., schema: {type: string, maxLength: 200, pattern: '^[^\u0000-\u001f\u007f-\u009f]*$'}}
                 - {name: sort, in: query, required: false, schema: {type: string, enum: [name, state]}}
+                - $ref: '#/components/parameters/Replicas'
                 - name: state
                   in: query
                   required: false
@@ -502,6 +544,7 @@ enum OpenAPIDocument {
               parameters:
                 - $ref: '#/components/parameters/TargetName'
                 - {name: window, in: query, required: false, schema: {type: string, enum: [1h, 24h, 7d]}}
+                - $ref: '#/components/parameters/Replicas'
               responses:
                 '200':
                   description: The target page.
@@ -518,8 +561,13 @@ enum OpenAPIDocument {
                   content:
                     text/html; charset=utf-8:
                       schema: {type: string}
+                '421':
+                  description: Another replica forwarded a target this replica does not own (an HTML error page).
+                  content:
+                    text/html; charset=utf-8:
+                      schema: {type: string}
                 '503':
-                  description: The history store failed, the page's history reads ran past their time limit, or every history reader is busy (an HTML error page).
+                  description: The history store failed, the page's history reads ran past their time limit, every history reader is busy, or the replica that owns the target did not answer (an HTML error page).
                   content:
                     text/html; charset=utf-8:
                       schema: {type: string}
@@ -540,10 +588,19 @@ enum OpenAPIDocument {
               schema: {$ref: '#/components/schemas/TargetNameString'}
               examples:
                 name: {value: payments}
+            Replicas:
+              name: replicas
+              in: query
+              required: false
+              description: |
+                `all` (the default): answer for the whole pool when it is sharded with `peers` configured (one
+                target: its owner answers; lists: every replica, merged). `local`: this replica's answer alone
+                (its own targets and history; another replica's target is a 404 naming the owner).
+              schema: {type: string, enum: [all, local], default: all}
 
           responses:
             BadName:
-              description: '`invalid_name` (not 1–128 characters of `[A-Za-z0-9._-]`) or `invalid_path`.'
+              description: '`invalid_name` (not 1–128 characters of `[A-Za-z0-9._-]`), `invalid_path`, or `invalid_parameter` (a bad `replicas`).'
               content:
                 application/json:
                   schema:
@@ -551,7 +608,7 @@ enum OpenAPIDocument {
                     properties:
                       error:
                         properties:
-                          code: {enum: [invalid_name, invalid_path]}
+                          code: {enum: [invalid_name, invalid_path, invalid_parameter]}
             NotFound:
               description: No such target here (or it belongs to another replica; the message names the owner).
               content:
@@ -604,6 +661,39 @@ enum OpenAPIDocument {
                       error:
                         properties:
                           code: {const: body_too_large}
+            BadReplicas:
+              description: '`invalid_parameter`: a bad `replicas` value.'
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/Error'
+                    properties:
+                      error:
+                        properties:
+                          code: {enum: [invalid_parameter, invalid_path]}
+            Misdirected:
+              description: |
+                `misdirected_request`: another replica forwarded a request about a target this replica does not own
+                (the replicas disagree on `shard_count` or `peers`). Requests between replicas are never forwarded
+                again.
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/Error'
+                    properties:
+                      error:
+                        properties:
+                          code: {const: misdirected_request}
+            ReplicaUnavailable:
+              description: '`replica_unavailable`: the replica that owns the target did not answer in time (the message names it).'
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/Error'
+                    properties:
+                      error:
+                        properties:
+                          code: {const: replica_unavailable}
             StorageUnavailable:
               description: |
                 `storage_unavailable`: the history store failed (the details are in the service log only);
@@ -647,6 +737,20 @@ enum OpenAPIDocument {
                           code: {const: too_many_attempts}
 
           schemas:
+            Partial:
+              type: boolean
+              description: Sharded answers only; true when a replica did not answer in time, so its part is missing.
+            MissingReplicas:
+              type: array
+              description: The replicas missing from a partial answer, and why.
+              items:
+                type: object
+                required: [replica, url, reason]
+                additionalProperties: false
+                properties:
+                  replica: {type: integer, minimum: 0}
+                  url: {type: string}
+                  reason: {type: string, description: 'A short sentence: `connection refused`, `no answer within 2s`, ...'}
             Error:
               type: object
               required: [error]

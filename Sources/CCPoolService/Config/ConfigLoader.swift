@@ -107,6 +107,13 @@ public enum ConfigLoader {
             diagnostics.append(.init(origin: winners[.shardIndex] ?? .none, path: "shard_index", message: "must be below shard_count (\(count)), got \(index)"))
         default: break
         }
+        if let peers = settings.peers {
+            do {
+                _ = try peers.urls(count: settings.shardCount ?? 1)
+            } catch {
+                diagnostics.append(.init(origin: winners[.peers] ?? .none, path: "peers", message: error.message))
+            }
+        }
         if settings.adminTokenFile != nil, let token = environment[SettingKey.adminTokenVariable], !token.isEmpty {
             diagnostics.append(
                 .init(
@@ -240,6 +247,15 @@ public enum ConfigLoader {
             if let value = reader.integer(node, path, in: 0...65535) { settings.shardIndex = value }
         case .shardCount:
             if let value = reader.integer(node, path, in: 1...65536) { settings.shardCount = value }
+        case .peers:
+            guard let text = reader.string(node, path) else { return }
+            do {
+                settings.peers = try PeerList.parse(text)
+            } catch {
+                reader.report(path, at: node, error.message)
+            }
+        case .peerTimeout:
+            if let value = reader.positiveDuration(node, path) { settings.peerTimeout = value }
         default:
             break  // the limits, applied above
         }

@@ -31,6 +31,12 @@ public struct ServiceSettings: Sendable, Equatable {
     public var shardCount: Int?
     /// `http.*`, `history.query_timeout`, `history.readers`: see ``RequestLimits``.
     public var limits: RequestLimits
+    /// `peers`: every replica's base URL, so that any replica answers for the whole pool; nil
+    /// (the default) keeps each replica's answers to its own targets.
+    public var peers: PeerList?
+    /// `peer_timeout`: how long a replica waits for another one before answering without it (a
+    /// list marked partial, or 503 for a one-target request); default 2 s.
+    public var peerTimeout: DurationText
     /// `targets`, in file order, names unique.
     public var targets: [ConfiguredTarget]
 
@@ -50,6 +56,8 @@ public struct ServiceSettings: Sendable, Equatable {
         shardIndex = nil
         shardCount = nil
         limits = RequestLimits()
+        peers = nil
+        peerTimeout = .seconds(2)
         targets = []
         sources = Dictionary(uniqueKeysWithValues: SettingKey.allCases.map { ($0, .default) })
     }
@@ -71,7 +79,8 @@ public struct ServiceSettings: Sendable, Equatable {
             && lhs.historyRetention == rhs.historyRetention && lhs.adminTokenFile == rhs.adminTokenFile
             && lhs.metricsSubchannelSeries == rhs.metricsSubchannelSeries && lhs.shutdownDeadline == rhs.shutdownDeadline
             && lhs.logLevel == rhs.logLevel && lhs.logFormat == rhs.logFormat && lhs.shardIndex == rhs.shardIndex
-            && lhs.shardCount == rhs.shardCount && lhs.limits == rhs.limits && lhs.targets == rhs.targets
+            && lhs.shardCount == rhs.shardCount && lhs.limits == rhs.limits && lhs.peers == rhs.peers
+            && lhs.peerTimeout == rhs.peerTimeout && lhs.targets == rhs.targets
     }
 }
 

@@ -26,6 +26,8 @@ public enum SettingKey: String, CaseIterable, Hashable, Sendable, CustomStringCo
     case historyReaders = "history.readers"
     case limitsMaxTargets = "limits.max_targets"
     case limitsMaxAddressesPerTarget = "limits.max_addresses_per_target"
+    case peers
+    case peerTimeout = "peer_timeout"
 
     /// `CCPOOL_HISTORY_RETENTION`.
     public var environmentVariable: String {

@@ -18,9 +18,20 @@ struct DashboardRoutes: Sendable {
         } catch {
             return ErrorPage.response(error)
         }
+        return overview(query, targets: runtime.pool.summaries(), replica: replicaText, banner: nil)
+    }
+
+    /// The overview of `targets` (this replica's, or the whole pool's); `banner` warns above the list.
+    func overview(_ query: OverviewQuery, targets: [TargetSummary], replica: String?, banner: String?) -> HTTPResponse {
         let nonce = PageShell.nonce()
-        let context = OverviewPage.Context(now: Date(), replica: replicaText, nonce: nonce)
-        return PageShell.response(OverviewPage.render(runtime.pool.summaries(), query: query, context: context), nonce: nonce)
+        var context = OverviewPage.Context(now: Date(), replica: replica, nonce: nonce)
+        context.banner = banner
+        return PageShell.response(OverviewPage.render(targets, query: query, context: context), nonce: nonce)
+    }
+
+    /// An API error shown as the dashboard's HTML error page.
+    @Sendable static func errorPage(_ error: HTTPError) -> HTTPResponse {
+        ErrorPage.response(DashboardError(status: error.status, code: error.code, message: error.message))
     }
 
     /// `GET /ui/targets/{name}?window=1h|24h|7d`.

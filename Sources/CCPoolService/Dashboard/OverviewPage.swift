@@ -14,6 +14,8 @@ enum OverviewPage {
         /// "replica 1 of 3", when the service runs sharded.
         var replica: String?
         var nonce: String
+        /// A warning shown above the list (a partial answer: replicas that did not answer).
+        var banner: String? = nil
     }
 
     /// The rows one request shows, and the totals around them.
@@ -119,6 +121,11 @@ enum OverviewPage {
             html.text(replica)
         }
         html.raw("</span></div>")
+        if let banner = context.banner {
+            html.raw("<p class=\"banner\" id=\"partial\" role=\"alert\">")
+            html.text(banner)
+            html.raw("</p>")
+        }
 
         // Counts per state: each card filters the list by its state (a second click clears it).
         html.raw("<nav class=\"cards\" aria-label=\"targets per state\">")

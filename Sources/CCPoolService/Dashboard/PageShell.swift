@@ -133,6 +133,7 @@ enum PageShell {
         .card{display:block;background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:10px 14px;color:var(--text)}
         .card:hover{text-decoration:none;border-color:#9aa6b2}.card.on{outline:2px solid var(--link);outline-offset:-1px}
         .card .n{display:block;font-size:24px;font-weight:650;margin-top:4px}
+        .banner{background:#fff4e5;border:1px solid #f0b45a;border-radius:8px;padding:10px 14px;margin:0 0 12px}
         @media (max-width:900px){.cards{grid-template-columns:repeat(3,minmax(0,1fr))}}
         form.tools{display:flex;flex-wrap:wrap;gap:10px;align-items:end;margin:0 0 12px}
         form.tools label{display:flex;flex-direction:column;gap:2px;font-size:12px;color:var(--muted)}

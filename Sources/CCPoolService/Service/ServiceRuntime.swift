@@ -51,6 +51,8 @@ public final class ServiceRuntime: Sendable {
     /// The admin routes' check; its token is replaced on a reload.
     public let adminAuth: AdminAuth
     public let httpMetrics = HTTPRequestMetrics()
+    /// Requests to the other replicas (`ccpool_peer_*`).
+    public let peerMetrics = PeerRequestMetrics()
     private let state = Mutex(State())
     let logger: Logger
     /// The resolvers of every target, with the address cap of ``RequestLimits``.

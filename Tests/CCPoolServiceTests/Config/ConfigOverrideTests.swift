@@ -42,6 +42,7 @@ extension ConfigTests {
                 .shardIndex: "0", .shardCount: "2", .httpMaxConnections: "100", .httpMaxConnectionsPerClient: "5",
                 .httpIdleTimeout: "7s", .httpRequestTimeout: "3s", .historyQueryTimeout: "500ms", .historyReaders: "4",
                 .limitsMaxTargets: "50", .limitsMaxAddressesPerTarget: "8",
+                .peers: "http://a:1,http://b:2", .peerTimeout: "500ms",
             ]
             #expect(Set(values.keys) == Set(SettingKey.allCases))
             let environment = Dictionary(uniqueKeysWithValues: values.map { ($0.key.environmentVariable, $0.value) })
@@ -67,6 +68,8 @@ extension ConfigTests {
             expected.limits.historyReaders = 4
             expected.limits.maxTargets = 50
             expected.limits.maxAddressesPerTarget = 8
+            expected.peers = PeerList(.list(["http://a:1", "http://b:2"]))
+            expected.peerTimeout = .milliseconds(500)
             #expect(fromEnvironment == expected)
             #expect(fromFlags == expected)
             #expect(fromEnvironment.sources.values.allSatisfy { $0 == .environment })

@@ -79,6 +79,7 @@ extension ConfigTests {
                     "CCPOOL_HTTP_MAX_CONNECTIONS_PER_CLIENT", "CCPOOL_HTTP_IDLE_TIMEOUT", "CCPOOL_HTTP_REQUEST_TIMEOUT",
                     "CCPOOL_HISTORY_QUERY_TIMEOUT", "CCPOOL_HISTORY_READERS", "CCPOOL_LIMITS_MAX_TARGETS",
                     "CCPOOL_LIMITS_MAX_ADDRESSES_PER_TARGET",
+                    "CCPOOL_PEERS", "CCPOOL_PEER_TIMEOUT",
                 ])
         }
     }
