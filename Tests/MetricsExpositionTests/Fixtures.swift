@@ -91,7 +91,7 @@ enum Fixtures {
         ("ccpool_http_requests_total", "counter", ["handler", "code"]),
         ("ccpool_http_request_duration_seconds", "histogram", ["handler"]),
         ("ccpool_shard_index", "gauge", []),
-        ("ccpool_shard_count", "gauge", []),
+        ("ccpool_shard_replicas", "gauge", []),
         ("ccpool_build_info", "gauge", ["version", "revision", "swift_version"]),
         ("process_resident_memory_bytes", "gauge", []),
         ("process_virtual_memory_bytes", "gauge", []),

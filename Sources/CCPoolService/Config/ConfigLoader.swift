@@ -229,6 +229,10 @@ public enum ConfigLoader {
             if let value = reader.integer(node, path, in: 0...65535) { settings.shardIndex = value }
         case .shardCount:
             if let value = reader.integer(node, path, in: 1...65536) { settings.shardCount = value }
+        case .pendingMigrations:
+            if let value = reader.choice(node, path, PendingMigrationsPolicy.allCases.map { ($0.rawValue, $0) }) {
+                settings.pendingMigrations = value
+            }
         }
     }
 

@@ -29,6 +29,8 @@ public struct ServiceSettings: Sendable, Equatable {
     /// derives them from the pod's ordinal).
     public var shardIndex: Int?
     public var shardCount: Int?
+    /// `pending_migrations`: what `serve` does with a database whose history needs migrating; default apply.
+    public var pendingMigrations: PendingMigrationsPolicy
     /// `targets`, in file order, names unique.
     public var targets: [ConfiguredTarget]
 
@@ -47,6 +49,7 @@ public struct ServiceSettings: Sendable, Equatable {
         logFormat = .text
         shardIndex = nil
         shardCount = nil
+        pendingMigrations = .apply
         targets = []
         sources = Dictionary(uniqueKeysWithValues: SettingKey.allCases.map { ($0, .default) })
     }
@@ -68,7 +71,8 @@ public struct ServiceSettings: Sendable, Equatable {
             && lhs.historyRetention == rhs.historyRetention && lhs.adminTokenFile == rhs.adminTokenFile
             && lhs.metricsSubchannelSeries == rhs.metricsSubchannelSeries && lhs.shutdownDeadline == rhs.shutdownDeadline
             && lhs.logLevel == rhs.logLevel && lhs.logFormat == rhs.logFormat && lhs.shardIndex == rhs.shardIndex
-            && lhs.shardCount == rhs.shardCount && lhs.targets == rhs.targets
+            && lhs.shardCount == rhs.shardCount && lhs.pendingMigrations == rhs.pendingMigrations
+            && lhs.targets == rhs.targets
     }
 }
 

@@ -18,6 +18,7 @@ public enum SettingKey: String, CaseIterable, Hashable, Sendable, CustomStringCo
     case logFormat = "log_format"
     case shardIndex = "shard_index"
     case shardCount = "shard_count"
+    case pendingMigrations = "pending_migrations"
 
     /// `CCPOOL_HISTORY_RETENTION`.
     public var environmentVariable: String {

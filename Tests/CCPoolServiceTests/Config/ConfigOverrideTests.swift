@@ -39,7 +39,7 @@ extension ConfigTests {
             let values: [SettingKey: String] = [
                 .listen: "[::]:1", .database: "/x.db", .shards: "3", .historyRetention: "30d", .adminTokenFile: "/tok",
                 .metricsSubchannelSeries: "false", .shutdownDeadline: "1m", .logLevel: "trace", .logFormat: "json",
-                .shardIndex: "0", .shardCount: "2",
+                .shardIndex: "0", .shardCount: "2", .pendingMigrations: "refuse",
             ]
             #expect(Set(values.keys) == Set(SettingKey.allCases))
             let environment = Dictionary(uniqueKeysWithValues: values.map { ($0.key.environmentVariable, $0.value) })
@@ -57,10 +57,21 @@ extension ConfigTests {
             expected.logFormat = .json
             expected.shardIndex = 0
             expected.shardCount = 2
+            expected.pendingMigrations = .refuse
             #expect(fromEnvironment == expected)
             #expect(fromFlags == expected)
             #expect(fromEnvironment.sources.values.allSatisfy { $0 == .environment })
             #expect(fromFlags.sources.values.allSatisfy { $0 == .flag })
+        }
+
+        @Test func pendingMigrationsIsApplyByDefaultAndTakesApplyOrRefuse() throws {
+            #expect(try settings(yaml: nil).pendingMigrations == .apply)
+            #expect(try settings(yaml: "pending_migrations: refuse\n").pendingMigrations == .refuse)
+            #expect(try settings(yaml: "pending_migrations: refuse\n", environment: ["CCPOOL_PENDING_MIGRATIONS": "apply"])
+                .pendingMigrations == .apply)
+            #expect(
+                diagnostics(yaml: "pending_migrations: later\n")
+                    == [#"ccpool.yaml:1:21: pending_migrations: must be one of "apply", "refuse", got "later""#])
         }
 
         @Test func everyBadValueIsReportedInEveryLayer() {
