@@ -11,8 +11,10 @@ PIP_PACKAGES := prometheus-client grpcio grpcio-health-checking pytest
 PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
 RUN_ARGS ?=
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all deps identity build release run test unit-test api-check e2e deploy-check contract-test load-test dashboard-check screenshots bench clean
+.PHONY: all deps identity build release run install test unit-test api-check e2e deploy-check contract-test load-test dashboard-check screenshots bench clean
 
 all: build
 
@@ -55,6 +57,13 @@ identity:
 ## run: build and start the service on its embedded default configuration.
 run: release
 	.build/release/ccpool serve $(RUN_ARGS)
+
+## install: the release binary, its man page, bash/zsh/fish completions, the systemd unit and the
+## example configs under $(DESTDIR)$(PREFIX) (see deploy/install.sh).
+install: release
+	swift build --product generate-manual $(SWIFT_BUILD_FLAGS)
+	bash deploy/install.sh .build/release/ccpool "$(PREFIX)" "$(DESTDIR)" \
+	  "$$(swift build --product generate-manual --show-bin-path $(SWIFT_BUILD_FLAGS))/generate-manual"
 
 ## test: every test: the Swift suites, schemathesis against /openapi.yaml, the end-to-end and
 ## fault suite, the checks of the deployment files, the dashboard in Chromium, and the container
