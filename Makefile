@@ -54,9 +54,18 @@ identity:
 	grep -qx "revision=$$rev" .build-identity 2>/dev/null || \
 	  printf 'revision=%s\ndate=%s\n' "$$rev" "$$(date -u +%Y-%m-%dT%H:%M:%SZ)" > .build-identity
 
-## run: build and start the service on its embedded default configuration.
+## run: build and start the service on CONFIG (make run CONFIG=ccpool.yaml; or CCPOOL_CONFIG, or
+## --config in RUN_ARGS); without a config, the demo (demo/demo.py: local flapping gRPC servers and
+## a config watching them; RUN_ARGS then go to the demo, e.g. RUN_ARGS="--listen 127.0.0.1:9191").
+CONFIG ?=
 run: release
-	.build/release/ccpool serve $(RUN_ARGS)
+	@if [ -n "$(CONFIG)" ]; then \
+	  exec .build/release/ccpool serve --config "$(CONFIG)" $(RUN_ARGS); \
+	elif [ -n "$${CCPOOL_CONFIG:-}" ] || [[ " $(RUN_ARGS) " == *" --config"* ]]; then \
+	  exec .build/release/ccpool serve $(RUN_ARGS); \
+	else \
+	  exec $(PYTHON) demo/demo.py --ccpool .build/release/ccpool $(RUN_ARGS); \
+	fi
 
 ## install: the release binary, its man page, bash/zsh/fish completions, the systemd unit and the
 ## example configs under $(DESTDIR)$(PREFIX) (see deploy/install.sh).

@@ -8,8 +8,10 @@ import os
 import pty
 import re
 import select
+import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -364,3 +366,58 @@ def test_dashboard_queries_return_data(make_backend, make_ccpool, make_prometheu
             record("grafana dashboard", "queries on families not exported yet", ", ".join(sorted(empty_by_design)))
     finally:
         dead.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Demo
+
+
+def test_demo_moves_and_stops_everything(workdir, record):
+    """`make run` without a config runs demo/demo.py: its first lines say it is a demo and how to run
+    on a real config; transitions reach the history within seconds; SIGINT stops ccpool (exit 0) and
+    every server it started, and removes its temporary directory."""
+    port = harness.free_port()
+    log_path = workdir / "demo.log"
+    log = open(log_path, "wb")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CCPOOL_")}
+    demo = subprocess.Popen([sys.executable, "-u", str(REPO / "demo" / "demo.py"), "--ccpool", str(harness.ccpool_binary()),
+                             "--listen", f"127.0.0.1:{port}", "--flap-every", "0.5", "--restart-every", "3"],
+                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+                            start_new_session=True)
+    log.close()
+    harness.REGISTRY.add(demo)
+    started = time.monotonic()
+    try:
+        def healthy():
+            assert demo.poll() is None, log_path.read_text()
+            return harness.http_request(port, "GET", "/healthz", timeout=2).status == 200
+        harness.wait_until(healthy, 30, "the demo's ccpool /healthz")
+        lines = log_path.read_text().splitlines()
+        assert lines[0].startswith("ccpool demo: no config given, so this is the DEMO"), lines[:3]
+        assert "make run CONFIG=" in lines[2] and "ccpool serve --config FILE" in lines[2], lines[:3]
+
+        def moved():
+            body = harness.http_request(port, "GET", "/v1/history?limit=10000").json()
+            seen = {(e["target"], e["to"]) for e in body["events"]}
+            return {("flapping", "TRANSIENT_FAILURE"), ("restarting", "TRANSIENT_FAILURE")} <= seen \
+                and ("flapping", "READY") in {(e["target"], e["to"]) for e in body["events"] if e["from"] == "TRANSIENT_FAILURE"}
+        harness.wait_until(moved, 20, "flapping and restart transitions in the demo's history", interval=0.25)
+        record("demo", "start → flapping and restart transitions in the history", f"{time.monotonic() - started:.1f} s")
+        metrics = harness.Metrics(harness.http_request(port, "GET", "/metrics").text)
+        assert metrics.sum("ccpool_subchannel_state_transitions_total", target="flapping") >= 3
+
+        text = log_path.read_text()
+        pids = [int(p) for p in re.findall(r"^ccpool demo: (?:server \w+|ccpool) pid (\d+)", text, re.M)]
+        assert len(pids) >= 5, text  # four servers, ccpool, and each restart of server d
+        temporary = re.search(r"^ccpool demo: config (\S+)/demo\.yaml", text, re.M).group(1)
+        assert Path(temporary).is_dir()
+        os.kill(demo.pid, signal.SIGINT)
+        assert demo.wait(40) == 0, log_path.read_text()[-2000:]
+        for pid in pids:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+        assert not Path(temporary).exists()
+        assert "history closed" in log_path.read_text()
+    finally:
+        if demo.poll() is None:
+            harness.stop_pid(demo)

@@ -41,7 +41,7 @@ import Testing
         let dir = TempDirectory()
         var reports: [MigrationProgress] = []
         try Migrator().migrate(path: dir.file("h.db"), progressInterval: .zero, progress: { reports.append($0) })
-        #expect(reports.allSatisfy { $0.rowsTotal == 0 })
+        #expect(reports.isEmpty)
     }
 
     @Test func refusesARewriteWithoutRoomAndChangesNothing() throws {

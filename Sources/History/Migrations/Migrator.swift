@@ -29,7 +29,8 @@ public struct Migrator: Sendable {
     /// Opens (creating if missing) and migrates the database at `path`.
     ///
     /// `progress` receives a ``MigrationProgress`` at most once per `progressInterval` while a migration
-    /// writes rows, and once when it has committed. `availableBytes` says how much the file system can still
+    /// writes rows, and once when it has committed (nothing for a new database, which has no rows to move).
+    /// `availableBytes` says how much the file system can still
     /// take (``DiskSpace/available(forFileAt:)`` by default; tests pass their own).
     @discardableResult
     public func migrate(
@@ -122,7 +123,7 @@ public struct Migrator: Sendable {
                         try database.execute("ROLLBACK")
                         return false
                     }
-                    if let progress {
+                    if let progress, !fresh {
                         let counter = MigrationRowCounter(
                             migration: migration, rowsTotal: rowsToRewrite, interval: progressInterval, report: progress)
                         try counter.counting(on: database) { () throws(SQLiteError) in try database.execute(migration.sql) }
