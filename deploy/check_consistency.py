@@ -191,6 +191,18 @@ def check_dockerfile() -> dict:
         problem(where, "must be multi-stage (build + runtime)")
         return {}
     build, runtime = stages[0], stages[-1]
+    # The release build embeds the revision and date given as build arguments (.build-identity,
+    # read by the BuildIdentity plugin) and the VERSION file.
+    build_args = {a.split("=", 1)[0] for k, a in build if k == "ARG"}
+    if not {"REVISION", "CREATED"} <= build_args:
+        problem(where, f"the build stage needs ARG REVISION and ARG CREATED, has {sorted(build_args)}")
+    runs = [a for k, a in build if k == "RUN"]
+    stamp = next((i for i, a in enumerate(runs) if ".build-identity" in a and "${REVISION}" in a and "${CREATED}" in a), None)
+    swift_build = next((i for i, a in enumerate(runs) if "swift build -c release" in a), None)
+    if stamp is None or swift_build is None or stamp > swift_build:
+        problem(where, "the build stage must write .build-identity from ${REVISION} and ${CREATED} before `swift build`")
+    if not any(k == "COPY" and a.split()[0] == "VERSION" for k, a in build):
+        problem(where, "the build stage must COPY VERSION (the version the binary reports)")
     facts: dict = {}
     if not re.search(r"swift:6[.\d]*-bookworm", path.read_text()):
         problem(where, "the build stage must use an official swift:6.x-bookworm image")

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -360,6 +361,20 @@ def test_dashboard_queries_return_data(make_backend, make_ccpool, make_prometheu
             if waiting:
                 time.sleep(0.5)
         assert not waiting, f"dashboard queries without data after 40 s: {waiting}"
+
+        # The variables: Grafana's label_values(METRIC{...}, LABEL) is Prometheus' label values API.
+        d = json.loads(DASHBOARD.read_text())
+        for variable in d["templating"]["list"]:
+            if variable["type"] != "query":
+                continue
+            m = re.fullmatch(r"label_values\((.+), (\w+)\)", variable["query"]["query"])
+            assert m, variable
+            match = m.group(1).replace("$instance", ".*")
+            r = harness.http_request(prom.port, "GET", f"/api/v1/label/{m.group(2)}/values?"
+                                     + urllib.parse.urlencode({"match[]": match})).json()
+            assert r["status"] == "success" and r["data"], (variable["name"], r)
+            if variable["name"] == "target":
+                assert {"steady", "flapping", "restarted", "dead"} <= set(r["data"]), r["data"]
         record("grafana dashboard", "queries returning data", f"{len(queries) - len(empty_by_design)} of {len(queries)}, "
                f"after {time.monotonic() - deadline + 40:.1f} s")
         if empty_by_design:
