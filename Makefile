@@ -11,8 +11,10 @@ PIP_PACKAGES := prometheus-client grpcio grpcio-health-checking pytest
 PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
 RUN_ARGS ?=
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all deps build release run test unit-test api-check e2e deploy-check contract-test load-test dashboard-check screenshots bench clean
+.PHONY: all deps identity build release run install test unit-test api-check e2e deploy-check contract-test load-test dashboard-check screenshots bench clean
 
 all: build
 
@@ -40,13 +42,37 @@ deps:
 build: deps
 	swift build $(SWIFT_BUILD_FLAGS)
 
-## release: optimised build of the ccpool binary.
-release: deps
+## release: optimised build of the ccpool binary, embedding the git revision and build date.
+release: deps identity
 	swift build -c release --product ccpool $(SWIFT_BUILD_FLAGS)
 
-## run: build and start the service on its embedded default configuration.
+## identity: .build-identity, the revision and date the release build embeds (VERSION holds the
+## version). Rewritten only when the revision changes, so rebuilding one commit does not recompile.
+identity:
+	@rev=$$(git rev-parse HEAD 2>/dev/null || echo unknown); \
+	if [ "$$rev" != unknown ] && ! git diff --quiet HEAD 2>/dev/null; then rev="$$rev-dirty"; fi; \
+	grep -qx "revision=$$rev" .build-identity 2>/dev/null || \
+	  printf 'revision=%s\ndate=%s\n' "$$rev" "$$(date -u +%Y-%m-%dT%H:%M:%SZ)" > .build-identity
+
+## run: build and start the service on CONFIG (make run CONFIG=ccpool.yaml; or CCPOOL_CONFIG, or
+## --config in RUN_ARGS); without a config, the demo (demo/demo.py: local flapping gRPC servers and
+## a config watching them; RUN_ARGS then go to the demo, e.g. RUN_ARGS="--listen 127.0.0.1:9191").
+CONFIG ?=
 run: release
-	.build/release/ccpool serve $(RUN_ARGS)
+	@if [ -n "$(CONFIG)" ]; then \
+	  exec .build/release/ccpool serve --config "$(CONFIG)" $(RUN_ARGS); \
+	elif [ -n "$${CCPOOL_CONFIG:-}" ] || [[ " $(RUN_ARGS) " == *" --config"* ]]; then \
+	  exec .build/release/ccpool serve $(RUN_ARGS); \
+	else \
+	  exec $(PYTHON) demo/demo.py --ccpool .build/release/ccpool $(RUN_ARGS); \
+	fi
+
+## install: the release binary, its man page, bash/zsh/fish completions, the systemd unit and the
+## example configs under $(DESTDIR)$(PREFIX) (see deploy/install.sh).
+install: release
+	swift build --product generate-manual $(SWIFT_BUILD_FLAGS)
+	bash deploy/install.sh .build/release/ccpool "$(PREFIX)" "$(DESTDIR)" \
+	  "$$(swift build --product generate-manual --show-bin-path $(SWIFT_BUILD_FLAGS))/generate-manual"
 
 ## test: every test: the Swift suites, schemathesis against /openapi.yaml, the end-to-end and
 ## fault suite, the checks of the deployment files, the dashboard in Chromium, and the container

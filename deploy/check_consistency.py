@@ -62,7 +62,7 @@ DURATION = re.compile(r"^(\d+)(ms|s|m|h|d)$")
 UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 TOP_LEVEL = {
     "listen", "database", "shards", "history", "admin_token_file", "metrics", "shutdown_deadline",
-    "log_level", "log_format", "shard_index", "shard_count", "peers", "peer_timeout", "targets",
+    "log_level", "log_format", "shard_index", "shard_count", "peers", "peer_timeout", "pending_migrations", "targets",
 }
 TARGET_FIELDS = {"name", "target", "service_config", "tls", "labels", "idle", "keepalive", "backoff"}
 TARGET_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -191,6 +191,18 @@ def check_dockerfile() -> dict:
         problem(where, "must be multi-stage (build + runtime)")
         return {}
     build, runtime = stages[0], stages[-1]
+    # The release build embeds the revision and date given as build arguments (.build-identity,
+    # read by the BuildIdentity plugin) and the VERSION file.
+    build_args = {a.split("=", 1)[0] for k, a in build if k == "ARG"}
+    if not {"REVISION", "CREATED"} <= build_args:
+        problem(where, f"the build stage needs ARG REVISION and ARG CREATED, has {sorted(build_args)}")
+    runs = [a for k, a in build if k == "RUN"]
+    stamp = next((i for i, a in enumerate(runs) if ".build-identity" in a and "${REVISION}" in a and "${CREATED}" in a), None)
+    swift_build = next((i for i, a in enumerate(runs) if "swift build -c release" in a), None)
+    if stamp is None or swift_build is None or stamp > swift_build:
+        problem(where, "the build stage must write .build-identity from ${REVISION} and ${CREATED} before `swift build`")
+    if not any(k == "COPY" and a.split()[0] == "VERSION" for k, a in build):
+        problem(where, "the build stage must COPY VERSION (the version the binary reports)")
     facts: dict = {}
     if not re.search(r"swift:6[.\d]*-bookworm", path.read_text()):
         problem(where, "the build stage must use an official swift:6.x-bookworm image")
@@ -236,10 +248,17 @@ def check_dockerfile() -> dict:
     if os.path.dirname(database) not in facts["volumes"]:
         problem(where, f"CCPOOL_DATABASE {database!r} is not in a VOLUME {facts['volumes']}")
     facts["data_dir"] = os.path.dirname(database)
+    if env.get("CCPOOL_PENDING_MIGRATIONS") != "refuse":
+        problem(where, "the image must default to CCPOOL_PENDING_MIGRATIONS=refuse (migrations run by `ccpool migrate`)")
     health = last(runtime, "HEALTHCHECK")
     if health and f"/{facts['port']} " not in health and f"/{facts['port']}&" not in health:
         if f"127.0.0.1/{facts['port']}" not in health:
             problem(where, f"HEALTHCHECK does not ask port {facts['port']}")
+    # The image's version label defaults to the VERSION file, the one place the version is written.
+    version = (ROOT / "VERSION").read_text().strip()
+    version_args = [a.split("=", 1)[1] for k, a in runtime if k == "ARG" and a.startswith("VERSION=")]
+    if version_args != [version]:
+        problem(where, f"the runtime stage's ARG VERSION default must be VERSION's {version!r}, got {version_args}")
     labels = " ".join(a for k, a in runtime if k == "LABEL")
     for key in ("org.opencontainers.image.title", "org.opencontainers.image.version", "org.opencontainers.image.revision"):
         if key not in labels:
@@ -475,6 +494,23 @@ def check_kubernetes(docker: dict, rendered: Path | None) -> None:
     if not data or data["name"] not in claims:
         problem(at, f"the database directory {os.path.dirname(database)} is not on a volumeClaimTemplate")
 
+    # Migrations: an init container runs `ccpool migrate` on the same database volume, and the
+    # service refuses pending migrations (it must never rewrite history under a startup probe).
+    inits = [i for i in pod.get("initContainers", []) if i.get("image") == c.get("image") and i.get("args") == ["migrate"]]
+    if not inits:
+        problem(at, "no init container runs `ccpool migrate` (args: [migrate]) with the ccpool image")
+    else:
+        init_env = {e["name"]: e.get("value") for e in inits[0].get("env", [])}
+        init_database = init_env.get("CCPOOL_DATABASE") or docker.get("env", {}).get("CCPOOL_DATABASE", "")
+        if init_database != database:
+            problem(at, f"the migrate init container's database {init_database!r} is not the service's {database!r}")
+        init_mounts = {m["mountPath"]: m["name"] for m in inits[0].get("volumeMounts", [])}
+        if data and init_mounts.get(os.path.dirname(database)) != data["name"]:
+            problem(at, "the migrate init container does not mount the database volume")
+    policy = env_value("CCPOOL_PENDING_MIGRATIONS") or docker.get("env", {}).get("CCPOOL_PENDING_MIGRATIONS")
+    if policy != "refuse":
+        problem(at, f"the service must refuse pending migrations (CCPOOL_PENDING_MIGRATIONS=refuse), got {policy!r}")
+
     # Probes.
     def probe(name: str) -> tuple[str | None, object]:
         http = (c.get(name) or {}).get("httpGet") or {}
@@ -605,12 +641,22 @@ def check_alerts() -> None:
                 problem(rel(rules_path), f"{alert['alert']} uses {metric}, which METRICS.md does not define")
 
 
+def check_image_tag() -> None:
+    """The Kubernetes image tag is the VERSION file's version."""
+    path = DEPLOY / "kubernetes" / "base" / "kustomization.yaml"
+    version = (ROOT / "VERSION").read_text().strip()
+    tags = [str(i.get("newTag")) for i in load_yaml(path).get("images", []) if i.get("name") == "ccpool"]
+    if tags != [version]:
+        problem(rel(path), f"the ccpool image tag must be VERSION's {version!r}, got {tags}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rendered", action="append", type=Path, default=[])
     args = parser.parse_args()
     docker = check_dockerfile()
     check_compose(docker)
+    check_image_tag()
     for rendered in args.rendered or [None]:
         check_kubernetes(docker, rendered)
     check_alerts()

@@ -46,10 +46,19 @@ chmod 0700 "$WORK/data"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 touch "$WORK/started"
 
-# Started from /, with an environment holding nothing but the settings.
+# The Kubernetes init container's (and compose's ccpool-migrate) step: `migrate` as 10001, from /.
+if (cd / && env -i PATH=/usr/bin:/bin CCPOOL_DATABASE="$WORK/data/ccpool.db" \
+    setpriv --reuid=10001 --regid=10001 --clear-groups "$WORK/ccpool" migrate) >"$WORK/migrate.log" 2>&1; then
+    ok "ccpool migrate as 10001 creates the database (init container)"
+else
+    bad "ccpool migrate as 10001"; cat "$WORK/migrate.log"
+fi
+
+# Started from /, with an environment holding nothing but the settings (the image's
+# CCPOOL_PENDING_MIGRATIONS=refuse included).
 (cd / && exec env -i PATH=/usr/bin:/bin \
     CCPOOL_LISTEN="127.0.0.1:$PORT" CCPOOL_DATABASE="$WORK/data/ccpool.db" CCPOOL_CONFIG="$WORK/etc/ccpool.yaml" \
-    CCPOOL_LOG_FORMAT=json CCPOOL_SHUTDOWN_DEADLINE=10s \
+    CCPOOL_LOG_FORMAT=json CCPOOL_SHUTDOWN_DEADLINE=10s CCPOOL_PENDING_MIGRATIONS=refuse \
     setpriv --reuid=10001 --regid=10001 --clear-groups "$WORK/ccpool" serve) >"$WORK/log" 2>&1 &
 PID=$!
 

@@ -137,8 +137,8 @@ public struct MetricsRenderer: ~Copyable, Sendable {
 
         w.family("ccpool_shard_index", .gauge, help: "This replica's index when sharded over replicas.")
         w.sample("ccpool_shard_index", snapshot.shardIndex)
-        w.family("ccpool_shard_count", .gauge, help: "How many replicas share the targets.")
-        w.sample("ccpool_shard_count", snapshot.shardCount)
+        w.family("ccpool_shard_replicas", .gauge, help: "How many replicas the targets are split over (1 when not sharded).")
+        w.sample("ccpool_shard_replicas", snapshot.shardCount)
 
         w.family("ccpool_build_info", .gauge, help: "Build information; always 1.")
         w.beginSample("ccpool_build_info")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CCPoolService
 
 /// The `ccpool` executable: one binary, one subcommand per job (API.md §CLI).
 @main
@@ -6,7 +7,8 @@ struct CCPoolCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ccpool",
         abstract: "A sharded pool of gRPC client connections that reports the truth about each one.",
-        subcommands: [ServeCommand.self, MigrateCommand.self, HistoryCommand.self, CheckConfigCommand.self],
+        version: CCPoolVersion.text,
+        subcommands: [ServeCommand.self, MigrateCommand.self, HistoryCommand.self, CheckConfigCommand.self, VersionCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -72,6 +72,9 @@ struct SettingOptions: ParsableArguments {
     @Option(name: .long, help: "How long to wait for another replica before answering without it, e.g. 2s. Env: CCPOOL_PEER_TIMEOUT.")
     var peerTimeout: String?
 
+    @Option(name: .long, help: "apply or refuse: what to do when the database's history needs a migration (default apply). Env: CCPOOL_PENDING_MIGRATIONS.")
+    var pendingMigrations: String?
+
     /// The flags that were given, by setting.
     var flags: [SettingKey: String] {
         let pairs: [(SettingKey, String?)] = [
@@ -84,6 +87,7 @@ struct SettingOptions: ParsableArguments {
             (.historyQueryTimeout, historyQueryTimeout), (.historyReaders, historyReaders),
             (.limitsMaxTargets, limitsMaxTargets), (.limitsMaxAddressesPerTarget, limitsMaxAddressesPerTarget),
             (.peers, peers), (.peerTimeout, peerTimeout),
+            (.pendingMigrations, pendingMigrations),
         ]
         var flags: [SettingKey: String] = [:]
         for (key, value) in pairs { if let value { flags[key] = value } }

@@ -178,7 +178,7 @@ def test_three_replicas_partition_targets(make_backend, make_ccpool, record):
         owned.append(mine)
         pool.wait_all_ready(mine)
         m = pool.metrics()
-        assert m.value("ccpool_shard_index") == i and m.value("ccpool_shard_count") == 3
+        assert m.value("ccpool_shard_index") == i and m.value("ccpool_shard_replicas") == 3
         assert m.value("ccpool_targets") == len(mine)
     for i in range(3):
         for j in range(i + 1, 3):

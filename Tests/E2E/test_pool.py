@@ -81,16 +81,12 @@ def _text_scrape(make_backend, make_ccpool):
     return r.text
 
 
-SHARD_COUNT_LINT = 'ccpool_shard_count non-histogram and non-summary metrics should not have "_count" suffix'
-
-
 def test_exposition_text_parses_and_lints(make_backend, make_ccpool):
-    """promtool parses the 0.0.4 body (exit 1 would be a parse error) and finds no lint problem
-    besides the known `ccpool_shard_count` one (test_exposition_text_promtool_clean)."""
+    """promtool parses the 0.0.4 body (exit 1 would be a parse error) and finds no lint problem."""
     text = _text_scrape(make_backend, make_ccpool)
     code, output = harness.promtool_check(text)
     assert code in (0, 3), output
-    problems = [l for l in output.splitlines() if l.strip() and l.strip() != SHARD_COUNT_LINT]
+    problems = [l for l in output.splitlines() if l.strip()]
     assert problems == [], f"promtool check metrics (text 0.0.4) reports: {problems}"
     m = harness.Metrics(text)
     names = [f.name for f in m.families]
@@ -99,10 +95,6 @@ def test_exposition_text_parses_and_lints(make_backend, make_ccpool):
         assert name.startswith(("ccpool_", "process_")), name
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "CONTRACT CONFLICT (reported): promtool check metrics exits 3 on the 0.0.4 body because METRICS.md names "
-    "the gauge `ccpool_shard_count`, which promtool lints ('non-histogram and non-summary metrics should not "
-    "have \"_count\" suffix'); METRICS.md also requires promtool to pass. ccpool keeps the contract's name."))
 def test_exposition_text_promtool_clean(make_backend, make_ccpool):
     text = _text_scrape(make_backend, make_ccpool)
     code, output = harness.promtool_check(text)

@@ -103,7 +103,7 @@ enum Fixtures {
         ("ccpool_peer_requests_total", "counter", ["peer", "outcome"]),
         ("ccpool_peer_request_duration_seconds", "histogram", ["peer"]),
         ("ccpool_shard_index", "gauge", []),
-        ("ccpool_shard_count", "gauge", []),
+        ("ccpool_shard_replicas", "gauge", []),
         ("ccpool_build_info", "gauge", ["version", "revision", "swift_version"]),
         ("process_resident_memory_bytes", "gauge", []),
         ("process_virtual_memory_bytes", "gauge", []),

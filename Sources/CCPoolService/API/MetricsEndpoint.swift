@@ -75,19 +75,3 @@ struct MetricsEndpoint: Sendable {
         return snapshot
     }
 }
-
-/// What `ccpool_build_info` reports.
-public enum CCPoolVersion {
-    public static let version = "0.1.0"
-    /// The commit, from `CCPOOL_REVISION` in the process environment (set by the container image).
-    public static let revision = ProcessInfo.processInfo.environment["CCPOOL_REVISION"] ?? "unknown"
-    public static var swift: String {
-        #if compiler(>=6.3)
-        return "6.3"
-        #elseif compiler(>=6.2)
-        return "6.2"
-        #else
-        return "6.x"
-        #endif
-    }
-}

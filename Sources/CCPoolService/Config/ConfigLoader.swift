@@ -256,6 +256,10 @@ public enum ConfigLoader {
             }
         case .peerTimeout:
             if let value = reader.positiveDuration(node, path) { settings.peerTimeout = value }
+        case .pendingMigrations:
+            if let value = reader.choice(node, path, PendingMigrationsPolicy.allCases.map { ($0.rawValue, $0) }) {
+                settings.pendingMigrations = value
+            }
         default:
             break  // the limits, applied above
         }

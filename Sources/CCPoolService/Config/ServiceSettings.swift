@@ -37,6 +37,8 @@ public struct ServiceSettings: Sendable, Equatable {
     /// `peer_timeout`: how long a replica waits for another one before answering without it (a
     /// list marked partial, or 503 for a one-target request); default 2 s.
     public var peerTimeout: DurationText
+    /// `pending_migrations`: what `serve` does with a database whose history needs migrating; default apply.
+    public var pendingMigrations: PendingMigrationsPolicy
     /// `targets`, in file order, names unique.
     public var targets: [ConfiguredTarget]
 
@@ -58,6 +60,7 @@ public struct ServiceSettings: Sendable, Equatable {
         limits = RequestLimits()
         peers = nil
         peerTimeout = .seconds(2)
+        pendingMigrations = .apply
         targets = []
         sources = Dictionary(uniqueKeysWithValues: SettingKey.allCases.map { ($0, .default) })
     }
@@ -80,7 +83,8 @@ public struct ServiceSettings: Sendable, Equatable {
             && lhs.metricsSubchannelSeries == rhs.metricsSubchannelSeries && lhs.shutdownDeadline == rhs.shutdownDeadline
             && lhs.logLevel == rhs.logLevel && lhs.logFormat == rhs.logFormat && lhs.shardIndex == rhs.shardIndex
             && lhs.shardCount == rhs.shardCount && lhs.limits == rhs.limits && lhs.peers == rhs.peers
-            && lhs.peerTimeout == rhs.peerTimeout && lhs.targets == rhs.targets
+            && lhs.peerTimeout == rhs.peerTimeout && lhs.pendingMigrations == rhs.pendingMigrations
+            && lhs.targets == rhs.targets
     }
 }
 

@@ -28,6 +28,7 @@ public enum SettingKey: String, CaseIterable, Hashable, Sendable, CustomStringCo
     case limitsMaxAddressesPerTarget = "limits.max_addresses_per_target"
     case peers
     case peerTimeout = "peer_timeout"
+    case pendingMigrations = "pending_migrations"
 
     /// `CCPOOL_HISTORY_RETENTION`.
     public var environmentVariable: String {

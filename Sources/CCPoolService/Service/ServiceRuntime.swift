@@ -66,7 +66,7 @@ public final class ServiceRuntime: Sendable {
         let replica = try ReplicaIdentity.resolve(
             index: settings.shardIndex, count: settings.shardCount, hostname: launch.hostname)
         let token = try AdminToken.resolve(settings, environment: launch.environment)
-        try ServiceRuntime.prepareDatabase(settings.database)
+        try ServiceRuntime.prepareDatabase(settings.database, policy: settings.pendingMigrations, logger: logger)
         var configuration = HistoryWriter.Configuration()
         configuration.retention = settings.historyRetention.duration
         let writer = try HistoryWriter(path: settings.database, configuration: configuration)
@@ -104,9 +104,17 @@ public final class ServiceRuntime: Sendable {
         self.logger = logger
     }
 
-    /// Applies the migrations (or refuses the file with a clear message, touching nothing).
-    public static func prepareDatabase(_ path: String) throws {
-        _ = try Migrator().migrate(path: path)
+    /// Applies the migrations (or refuses the file with a clear message, touching nothing). With
+    /// `pending_migrations: refuse`, existing history that needs a migration stops the start instead.
+    public static func prepareDatabase(_ path: String, policy: PendingMigrationsPolicy = .apply, logger: Logger? = nil) throws {
+        let migrator = Migrator()
+        if policy == .refuse {
+            let pending = try migrator.pendingOnExistingData(path: path)
+            if !pending.isEmpty { throw PendingMigrationsError(path: path, pending: pending) }
+        }
+        _ = try migrator.migrate(path: path, progress: logger.map { logger in
+            { progress in logger.notice("migrating the history database: \(progress.summary)") }
+        })
     }
 
     // MARK: Readiness and counters

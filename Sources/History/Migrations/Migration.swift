@@ -6,6 +6,14 @@ public struct Migration: Sendable, Equatable {
     public var checksum: String
     public var sql: String
 
+    /// The file's name without `.sql`: "0002_interned_targets".
+    public var label: String { Migration.label(version: version, name: name) }
+
+    static func label(version: Int, name: String) -> String {
+        let digits = String(version)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits + "_" + name
+    }
+
     public init(version: Int, name: String, checksum: String, sql: String) {
         self.version = version
         self.name = name

@@ -11,6 +11,8 @@ public struct MigrationError: Error, CustomStringConvertible, Sendable, Equatabl
         case futureVersion = "future_version"
         /// The file or its directory cannot be opened or written (read-only, missing directory, ...).
         case cannotOpen = "cannot_open"
+        /// The file system has too little free space for a migration that rewrites existing rows.
+        case insufficientDisk = "insufficient_disk"
         /// An SQLite error while reading or applying migrations.
         case sqlite = "sqlite"
     }

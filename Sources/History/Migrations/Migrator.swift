@@ -27,8 +27,17 @@ public struct Migrator: Sendable {
     public var latestVersion: Int { migrations.last?.version ?? 0 }
 
     /// Opens (creating if missing) and migrates the database at `path`.
+    ///
+    /// `progress` receives a ``MigrationProgress`` at most once per `progressInterval` while a migration
+    /// writes rows, and once when it has committed (nothing for a new database, which has no rows to move).
+    /// `availableBytes` says how much the file system can still
+    /// take (``DiskSpace/available(forFileAt:)`` by default; tests pass their own).
     @discardableResult
-    public func migrate(path: String, now: @autoclosure () -> Date = Date()) throws(MigrationError) -> Report {
+    public func migrate(
+        path: String, now: @autoclosure () -> Date = Date(), progressInterval: Duration = .seconds(2),
+        progress: ((MigrationProgress) -> Void)? = nil,
+        availableBytes: (String) -> Int64? = DiskSpace.available(forFileAt:)
+    ) throws(MigrationError) -> Report {
         var info = stat()
         if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
             throw MigrationError(
@@ -44,12 +53,18 @@ public struct Migrator: Sendable {
             throw MigrationError(.cannotOpen, "cannot open history database \(path): \(reason)", underlying: error)
         }
         defer { try? database.close() }
-        return try migrate(database: database, now: now())
+        return try migrate(
+            database: database, now: now(), progressInterval: progressInterval, progress: progress,
+            availableBytes: availableBytes)
     }
 
     /// Migrates an open read-write connection.
     @discardableResult
-    public func migrate(database: Database, now: @autoclosure () -> Date = Date()) throws(MigrationError) -> Report {
+    public func migrate(
+        database: Database, now: @autoclosure () -> Date = Date(), progressInterval: Duration = .seconds(2),
+        progress: ((MigrationProgress) -> Void)? = nil,
+        availableBytes: (String) -> Int64? = DiskSpace.available(forFileAt:)
+    ) throws(MigrationError) -> Report {
         let path = database.path
         func wrap<T>(_ what: String, _ body: () throws(SQLiteError) -> T) throws(MigrationError) -> T {
             do { return try body() } catch {
@@ -78,6 +93,20 @@ public struct Migrator: Sendable {
         }
         let recorded = fresh ? [:] : try wrap("reading schema_migrations") { () throws(SQLiteError) in try Self.applied(database) }
         try verify(recorded: recorded, path: path)
+        let pending = migrations.filter { recorded[$0.version] == nil }
+
+        // A migration of existing rows needs room for a second copy of them: refuse before writing anything.
+        var rowsToRewrite: Int64 = 0
+        if !fresh && !pending.isEmpty {
+            let (used, rows) = try wrap("measuring the database") { () throws(SQLiteError) in try Self.size(database) }
+            rowsToRewrite = rows
+            let needed = DiskSpace.required(forMigrating: used)
+            if let free = availableBytes(path), free < needed {
+                throw MigrationError(
+                    .insufficientDisk,
+                    "not enough free disk space to migrate \(path): pending \(pending.map(\.label).joined(separator: ", ")) rewrites \(rows) rows and needs about \(Self.mebibytes(needed)) free, but the file system has \(Self.mebibytes(free)); nothing was changed — free some space (or move the database to a larger volume) and run `ccpool migrate` again")
+            }
+        }
 
         // Writes from here on.
         if fresh {
@@ -88,7 +117,8 @@ public struct Migrator: Sendable {
         _ = try wrap("enabling WAL") { () throws(SQLiteError) in try database.pragma("journal_mode = WAL") }
 
         var applied: [Int] = []
-        for migration in migrations where recorded[migration.version] == nil {
+        for migration in pending {
+            var pendingReport: MigrationRowCounter?
             let didApply = try wrap("applying migration \(migration.version)_\(migration.name)") { () throws(SQLiteError) -> Bool in
                 try database.execute("BEGIN IMMEDIATE")
                 do throws(SQLiteError) {
@@ -98,7 +128,14 @@ public struct Migrator: Sendable {
                         try database.execute("ROLLBACK")
                         return false
                     }
-                    try database.execute(migration.sql)
+                    if let progress, !fresh {
+                        let counter = MigrationRowCounter(
+                            migration: migration, rowsTotal: rowsToRewrite, interval: progressInterval, report: progress)
+                        try counter.counting(on: database) { () throws(SQLiteError) in try database.execute(migration.sql) }
+                        pendingReport = counter
+                    } else {
+                        try database.execute(migration.sql)
+                    }
                     let insert = try database.prepare(
                         "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)")
                     try insert.bind([.integer(Int64(migration.version)), .text(migration.name), .text(migration.checksum),
@@ -111,10 +148,53 @@ public struct Migrator: Sendable {
                     throw error
                 }
             }
-            if didApply { applied.append(migration.version) }
+            if didApply {
+                applied.append(migration.version)
+                pendingReport?.finish()
+            }
+        }
+        if !applied.isEmpty && !fresh {
+            // Give the WAL's copy of the rewritten rows back to the file system now, not at the next checkpoint.
+            _ = try? database.pragma("wal_checkpoint(TRUNCATE)")
         }
         let final = try wrap("reading schema_migrations") { () throws(SQLiteError) in try Self.applied(database) }
         return Report(applied: applied, version: final.keys.max() ?? 0)
+    }
+
+    /// The migrations a database with existing history still needs, read without writing anything; empty for
+    /// a missing or empty file (creating the schema touches no existing rows) and for an up-to-date database.
+    /// Throws what `migrate` would throw for a file it refuses.
+    public func pendingOnExistingData(path: String) throws(MigrationError) -> [Migration] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        try Self.checkHeader(path: path)
+        let database: Database
+        do {
+            database = try Database(path: path, mode: .readOnly)
+        } catch {
+            throw MigrationError(.cannotOpen, "cannot open history database \(path): \(error.message)", underlying: error)
+        }
+        defer { try? database.close() }
+        do {
+            let statement = try database.prepare("SELECT name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'")
+            var names: [String] = []
+            while try statement.step() { names.append(statement.string(at: 0)) }
+            if names.isEmpty { return [] }
+            guard names.contains("schema_migrations") else {
+                throw MigrationError(.foreignDatabase, "\(path) is an SQLite database without schema_migrations; refusing to use it")
+            }
+            let recorded = try Self.applied(database)
+            try verify(recorded: recorded, path: path)
+            return migrations.filter { recorded[$0.version] == nil }
+        } catch let error as MigrationError {
+            throw error
+        } catch let error as SQLiteError {
+            if error.code == SQLITE_NOTADB {
+                throw MigrationError(.notADatabase, "\(path) is not an SQLite database; refusing to touch it", underlying: error)
+            }
+            throw MigrationError(.sqlite, "reading the schema of \(path) failed: \(error)", underlying: error)
+        } catch {
+            throw MigrationError(.sqlite, "reading the schema of \(path) failed: \(error)")
+        }
     }
 
     /// Checks recorded migrations against the embedded ones without writing anything.
@@ -130,6 +210,20 @@ public struct Migrator: Sendable {
                                      "migration \(version)_\(migration.name) was applied to \(path) with checksum \(row.checksum) but the embedded file has \(migration.checksum); a migration file was changed after it was applied — refusing to start")
             }
         }
+    }
+
+    /// Bytes of the database's live pages (file pages minus free ones) and the rows of `events`, if it exists.
+    static func size(_ database: Database) throws(SQLiteError) -> (usedBytes: Int64, eventRows: Int64) {
+        let pageSize = try database.pragma("page_size")?.int64 ?? 4096
+        let pages = try database.pragma("page_count")?.int64 ?? 0
+        let free = try database.pragma("freelist_count")?.int64 ?? 0
+        let hasEvents = try database.scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'events'")?.int64 == 1
+        let rows = hasEvents ? try database.scalar("SELECT count(*) FROM events")?.int64 ?? 0 : 0
+        return ((pages - free) * pageSize, rows)
+    }
+
+    static func mebibytes(_ bytes: Int64) -> String {
+        String(format: "%.1f MiB", Double(bytes) / 1_048_576)
     }
 
     static func applied(_ database: Database) throws(SQLiteError) -> [Int: (name: String, checksum: String)] {

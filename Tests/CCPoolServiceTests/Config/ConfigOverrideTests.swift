@@ -43,6 +43,7 @@ extension ConfigTests {
                 .httpIdleTimeout: "7s", .httpRequestTimeout: "3s", .historyQueryTimeout: "500ms", .historyReaders: "4",
                 .limitsMaxTargets: "50", .limitsMaxAddressesPerTarget: "8",
                 .peers: "http://a:1,http://b:2", .peerTimeout: "500ms",
+                .pendingMigrations: "refuse",
             ]
             #expect(Set(values.keys) == Set(SettingKey.allCases))
             let environment = Dictionary(uniqueKeysWithValues: values.map { ($0.key.environmentVariable, $0.value) })
@@ -70,10 +71,21 @@ extension ConfigTests {
             expected.limits.maxAddressesPerTarget = 8
             expected.peers = PeerList(.list(["http://a:1", "http://b:2"]))
             expected.peerTimeout = .milliseconds(500)
+            expected.pendingMigrations = .refuse
             #expect(fromEnvironment == expected)
             #expect(fromFlags == expected)
             #expect(fromEnvironment.sources.values.allSatisfy { $0 == .environment })
             #expect(fromFlags.sources.values.allSatisfy { $0 == .flag })
+        }
+
+        @Test func pendingMigrationsIsApplyByDefaultAndTakesApplyOrRefuse() throws {
+            #expect(try settings(yaml: nil).pendingMigrations == .apply)
+            #expect(try settings(yaml: "pending_migrations: refuse\n").pendingMigrations == .refuse)
+            #expect(try settings(yaml: "pending_migrations: refuse\n", environment: ["CCPOOL_PENDING_MIGRATIONS": "apply"])
+                .pendingMigrations == .apply)
+            #expect(
+                diagnostics(yaml: "pending_migrations: later\n")
+                    == [#"ccpool.yaml:1:21: pending_migrations: must be one of "apply", "refuse", got "later""#])
         }
 
         @Test func everyBadValueIsReportedInEveryLayer() {

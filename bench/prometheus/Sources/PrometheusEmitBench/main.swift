@@ -106,7 +106,7 @@ func load(_ snapshot: MetricsSnapshot, into registry: PrometheusCollectorRegistr
         histogram("ccpool_http_request_duration_seconds", "Time to answer an HTTP request.", [("handler", d.handler)], d.histogram)
     }
     gauge("ccpool_shard_index", "This replica's index when sharded over replicas.", [], Double(snapshot.shardIndex))
-    gauge("ccpool_shard_count", "How many replicas share the targets.", [], Double(snapshot.shardCount))
+    gauge("ccpool_shard_replicas", "How many replicas the targets are split over (1 when not sharded).", [], Double(snapshot.shardCount))
     gauge("ccpool_build_info", "Build information; always 1.",
           [("version", snapshot.build.version), ("revision", snapshot.build.revision),
            ("swift_version", snapshot.build.swiftVersion)], 1)
