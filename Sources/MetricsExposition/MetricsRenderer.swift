@@ -86,6 +86,10 @@ public struct MetricsRenderer: ~Copyable, Sendable {
         w.sample("ccpool_history_queue_depth", snapshot.history.queueDepth)
         w.family("ccpool_history_write_errors_total", .counter, help: "Failed history commits (each is retried).")
         w.sample("ccpool_history_write_errors_total", snapshot.history.writeErrors)
+        w.family(
+            "ccpool_history_events_dropped_total", .counter,
+            help: "History events dropped because the in-memory backlog was full (each run of drops leaves a gap row).")
+        w.sample("ccpool_history_events_dropped_total", snapshot.history.eventsDropped)
         w.family("ccpool_history_database_bytes", .gauge, help: "Size of the history database file and its WAL.")
         w.sample("ccpool_history_database_bytes", snapshot.history.databaseBytes)
 

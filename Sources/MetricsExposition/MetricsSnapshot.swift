@@ -215,11 +215,17 @@ public struct HistoryMetrics: Sendable, Hashable {
     public var eventsWritten: UInt64 = 0
     public var queueDepth: UInt64 = 0
     public var writeErrors: UInt64 = 0
+    /// Events dropped because the in-memory backlog was full.
+    public var eventsDropped: UInt64 = 0
     public var databaseBytes: UInt64 = 0
-    public init(eventsWritten: UInt64 = 0, queueDepth: UInt64 = 0, writeErrors: UInt64 = 0, databaseBytes: UInt64 = 0) {
+    public init(
+        eventsWritten: UInt64 = 0, queueDepth: UInt64 = 0, writeErrors: UInt64 = 0, eventsDropped: UInt64 = 0,
+        databaseBytes: UInt64 = 0
+    ) {
         self.eventsWritten = eventsWritten
         self.queueDepth = queueDepth
         self.writeErrors = writeErrors
+        self.eventsDropped = eventsDropped
         self.databaseBytes = databaseBytes
     }
 }

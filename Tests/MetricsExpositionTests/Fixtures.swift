@@ -94,6 +94,7 @@ enum Fixtures {
         ("ccpool_history_events_written_total", "counter", []),
         ("ccpool_history_queue_depth", "gauge", []),
         ("ccpool_history_write_errors_total", "counter", []),
+        ("ccpool_history_events_dropped_total", "counter", []),
         ("ccpool_history_database_bytes", "gauge", []),
         ("ccpool_transition_rule_violations_total", "counter", ["scope"]),
         ("ccpool_config_reloads_total", "counter", []),

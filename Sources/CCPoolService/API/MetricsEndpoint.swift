@@ -64,7 +64,7 @@ struct MetricsEndpoint: Sendable {
             subchannelSeries: runtime.settings.metricsSubchannelSeries,
             history: HistoryMetrics(
                 eventsWritten: UInt64(max(0, history.written)), queueDepth: UInt64(max(0, history.queueDepth)),
-                writeErrors: UInt64(max(0, history.writeErrors)), databaseBytes: UInt64(max(0, history.databaseBytes))),
+                writeErrors: UInt64(max(0, history.writeErrors)), eventsDropped: UInt64(max(0, history.dropped)), databaseBytes: UInt64(max(0, history.databaseBytes))),
             configReloads: reloads, configReloadFailures: failures, http: runtime.httpMetrics.snapshot,
             shardIndex: UInt64(runtime.replica.index), shardCount: UInt64(runtime.replica.count),
             build: BuildInfo(version: CCPoolVersion.version, revision: CCPoolVersion.revision, swiftVersion: CCPoolVersion.swift),
