@@ -43,7 +43,11 @@ struct BalancerTruthTests {
         try await channel.recorder.wait("health watch open") { _ in
             channel.recorder.subchannelTransitions.contains { $0.to == .connecting }
         }
-        try await waitUntil { server.acceptedCount == 1 }
+        // The transport is up only once the watch reached the server: a reset before that would be a
+        // failed connection attempt, not a connection lost before its first health answer.
+        try await server.health.log.wait(timeout: .seconds(10), "health call reached the server") { events in
+            events.contains { if case .callStarted = $0 { return true } else { return false } }
+        }
         let first = try #require(channel.recorder.created.first?.0)
 
         // The backend drops the connection before answering: the pass fails (sticky TF).
