@@ -24,6 +24,8 @@ public protocol BalancerStateMachine {
 }
 
 extension BalancerStateMachine {
+    /// For balancers that are never IDLE (every SubConn is kept connecting): nothing to do.
+    public mutating func exitIdle() -> [BalancerAction] { [] }
     public mutating func timerFired(_ timer: BalancerTimer) -> [BalancerAction] { [] }
     public mutating func notified(_ addresses: [Address]) -> [BalancerAction] { [] }
 }

@@ -102,10 +102,6 @@ public struct LegacyAdapterStateMachine: BalancerStateMachine {
         return actions
     }
 
-    public mutating func exitIdle() -> [BalancerAction] {
-        []  // Never IDLE: every SubConn is kept connecting.
-    }
-
     public mutating func close() -> [BalancerAction] {
         guard !closed else { return [] }
         closed = true

@@ -98,10 +98,6 @@ public struct RoundRobinStateMachine: BalancerStateMachine {
         return actions
     }
 
-    public mutating func exitIdle() -> [BalancerAction] {
-        []  // Never IDLE: every SubConn is kept connecting.
-    }
-
     public mutating func close() -> [BalancerAction] {
         guard !closed else { return [] }
         closed = true
