@@ -57,35 +57,13 @@ extension TransitionScope {
 extension ConnectivityState {
     private static let texts = allCases.map { StaticText($0.rawValue) }
     /// The stored spelling, as static C text for `SQLITE_STATIC` binding.
-    public var staticText: StaticText {
-        switch self {
-        case .idle: Self.texts[0]
-        case .connecting: Self.texts[1]
-        case .ready: Self.texts[2]
-        case .transientFailure: Self.texts[3]
-        case .shutdown: Self.texts[4]
-        }
-    }
-    /// The stored code (`events.from_state` / `to_state` since migration 2): the index in `allCases`
+    public var staticText: StaticText { Self.texts[index] }
+    /// The stored code (`events.from_state` / `to_state` since migration 2): the state's ``index``
     /// (0 IDLE, 1 CONNECTING, 2 READY, 3 TRANSIENT_FAILURE, 4 SHUTDOWN).
-    public var code: Int64 {
-        switch self {
-        case .idle: 0
-        case .connecting: 1
-        case .ready: 2
-        case .transientFailure: 3
-        case .shutdown: 4
-        }
-    }
+    public var code: Int64 { Int64(index) }
     public init?(code: Int64) {
-        switch code {
-        case 0: self = .idle
-        case 1: self = .connecting
-        case 2: self = .ready
-        case 3: self = .transientFailure
-        case 4: self = .shutdown
-        default: return nil
-        }
+        guard code >= 0 && code < Int64(Self.allCases.count) else { return nil }
+        self = Self.allCases[Int(code)]
     }
 }
 

@@ -11,7 +11,8 @@ public enum ConnectivityState: String, Sendable, Hashable, CaseIterable, Codable
 
     public var description: String { self.rawValue }
 
-    /// The position in ``allCases``, for dense per-state counters and stored codes.
+    /// The position in ``allCases``, for dense per-state counters. The history stores it as the state's
+    /// code, so the order of the cases never changes.
     public var index: Int {
         switch self {
         case .idle: 0
