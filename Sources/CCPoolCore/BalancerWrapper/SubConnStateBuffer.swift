@@ -2,7 +2,7 @@ import NIOCore
 import Synchronization
 import Vocabulary
 
-/// The seed's `scStateUpdateBuffer`: an unbounded, ordered, multi-producer buffer of SubConn
+/// grpc-go's `scStateUpdateBuffer`: an unbounded, ordered, multi-producer buffer of SubConn
 /// state updates on their way into a balancer.
 ///
 /// `put` never blocks on the consumer and never drops: it appends under a short lock and, when
@@ -12,7 +12,8 @@ import Vocabulary
 /// corrupt the balancer's ``ConnectivityStateEvaluator``, whose counts need matched pairs.
 public final class SubConnStateBuffer<Element: Sendable>: Sendable {
     private struct State {
-        var items = CircularBuffer<Element>(initialCapacity: 16)
+        /// Small at first (one per channel: a 16-slot buffer cost hundreds of bytes each); grows on bursts.
+        var items = CircularBuffer<Element>(initialCapacity: 2)
         /// True from the put that found the buffer empty until the next drain: one wake-up per
         /// batch, however many puts land in it.
         var wakeupPending = false
