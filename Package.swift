@@ -67,7 +67,7 @@ let package = Package(
             ]
         ),
 
-        // Micro-benchmarks of the machinery (issue 10): picks and the balancer serializer.
+        // Micro-benchmarks of the machinery: picks and the balancer serializer.
         .executableTarget(
             name: "ccpool-bench",
             dependencies: [
@@ -103,7 +103,7 @@ let package = Package(
             ]
         ),
 
-        // ---- HTTP surface (branch `http`): MHD wrapper, metrics renderer, their tests and benchmark. ----
+        // ---- HTTP surface: MHD wrapper, metrics renderer, their tests and benchmark. ----
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // An immutable shared byte buffer: what the renderer produces and the HTTP server sends without copying.
         .target(name: "SharedBytes"),
@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(name: "MetricsExpositionTests", dependencies: ["MetricsExposition", "CZlib", "SharedBytes"], exclude: ["Golden"]),
         // ---- end of HTTP surface ----
 
-        // --- History (issue 4): state history in SQLite. ---
+        // --- History: state history in SQLite. ---
         // `History` embeds the top-level `migrations/*.sql` at build time through the `EmbedMigrations`
         // build-tool plugin (run by the `embed-migrations` tool), so the binary cannot drift from them.
         .executableTarget(name: "embed-migrations", path: "Sources/EmbedMigrationsTool"),
