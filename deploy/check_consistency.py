@@ -631,6 +631,21 @@ def check_alerts() -> None:
         if name not in {a["alert"] for a in alerts}:
             problem(rel(tests_path), f"tests an alert {name} that alerts.yaml does not define")
 
+    documented_alerts = markdown_table(OPERATIONS_REFERENCE, ["alert", "severity", "fires when"])
+    if documented_alerts is None:
+        problem(rel(OPERATIONS_REFERENCE), "missing, or has no table starting with | alert | severity | fires when |")
+    else:
+        severities = {row[0]: row[1] for row in documented_alerts}
+        for alert in alerts:
+            name = alert["alert"]
+            if name not in severities:
+                problem(rel(OPERATIONS_REFERENCE), f"the alerts table does not list {name}")
+            elif severities[name] != alert.get("labels", {}).get("severity"):
+                problem(rel(OPERATIONS_REFERENCE), f"{name} is documented as {severities[name]}, alerts.yaml says "
+                        f"{alert.get('labels', {}).get('severity')}")
+        for name in set(severities) - {a["alert"] for a in alerts}:
+            problem(rel(OPERATIONS_REFERENCE), f"the alerts table lists {name}, which alerts.yaml does not define")
+
     known = documented_metric_families()
     if known is None:
         return
@@ -645,6 +660,27 @@ def check_alerts() -> None:
 
 
 METRICS_REFERENCE = ROOT / "docs" / "metrics.md"
+OPERATIONS_REFERENCE = ROOT / "docs" / "operations.md"
+
+
+def markdown_table(path: Path, header: list[str]) -> list[list[str]] | None:
+    """The rows (cells without backticks) of the first table in `path` whose header starts with `header`;
+    None when the file or the table is missing."""
+    if not path.is_file():
+        return None
+    rows: list[list[str]] = []
+    in_table = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip().replace("`", "").strip() for c in line.strip().strip("|").split("|")]
+        if not in_table:
+            in_table = line.startswith("|") and cells[: len(header)] == header
+            continue
+        if not line.startswith("|"):
+            break
+        if set(cells[0]) <= set("- "):
+            continue  # the separator row
+        rows.append(cells)
+    return rows if in_table else None
 
 
 def documented_metric_families() -> dict[str, str] | None:
@@ -653,22 +689,11 @@ def documented_metric_families() -> dict[str, str] | None:
     if not METRICS_REFERENCE.is_file():
         problem(rel(METRICS_REFERENCE), "missing: the alerts' metric names cannot be checked without it")
         return None
-    families: dict[str, str] = {}
-    in_table = False
-    for line in METRICS_REFERENCE.read_text(encoding="utf-8").splitlines():
-        cells = [c.strip().strip("`").strip() for c in line.strip().strip("|").split("|")]
-        if not in_table:
-            in_table = line.startswith("|") and cells[:4] == ["name", "type", "labels", "meaning"]
-            continue
-        if not line.startswith("|"):
-            break
-        if set(cells[0]) <= set("- "):
-            continue  # the separator row
-        families[cells[0]] = cells[1]
-    if not families:
+    rows = markdown_table(METRICS_REFERENCE, ["name", "type", "labels", "meaning"])
+    if not rows:
         problem(rel(METRICS_REFERENCE), "has no table starting with | name | type | labels | meaning |")
         return None
-    return families
+    return {row[0]: row[1] for row in rows}
 
 
 def check_image_tag() -> None:
