@@ -103,7 +103,7 @@ deploy-check: build
 contract-test: release
 	CCPOOL_RELEASE_BIN=$(CURDIR)/.build/release/ccpool bash deploy/contract_test.sh
 
-## load-test: E2E scenario 11 at issue 9's full size (1,000 targets flapping every second for 2 minutes,
+## load-test: E2E scenario 11 at full size (1,000 targets flapping every second for 2 minutes,
 ## /metrics scraped 20 times and the history queried 50 times a second) against the release binary;
 ## timings in Tests/E2E/results-load.md.
 load-test: release

@@ -8,10 +8,11 @@ Usage: check_consistency.py [--rendered FILE ...]
                     they are (the ConfigMap is then built here from base/ccpool.yaml).
 
 Checks that the Dockerfile, the compose files, the Prometheus files, the Kubernetes manifests,
-the example configs and the alert tests agree with each other and with ccpool's contract
-(API.md, METRICS.md): the UID/GID, port, data directory and shutdown deadline, the shard count
+the example configs and the alert tests agree with each other and with ccpool's documented
+behaviour (docs/configuration.md, docs/operations.md, docs/metrics.md): the UID/GID, port, data directory and shutdown deadline, the shard count
 against the replica count, the restricted pod security settings, selectors, mounts, and that
-every alert has a firing and a not-firing unit test. Prints one line per problem; exits 1 if
+every alert has a firing and a not-firing unit test and uses only metrics that docs/metrics.md
+lists (a missing docs/metrics.md is a problem, not a skip). Prints one line per problem; exits 1 if
 there was any.
 """
 
@@ -56,7 +57,7 @@ def load_all(path: Path) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------------------------
-# ccpool facts (API.md, SPEC): durations, settings, target fields.
+# ccpool facts (docs/configuration.md): durations, settings, target fields.
 
 DURATION = re.compile(r"^(\d+)(ms|s|m|h|d)$")
 UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -630,15 +631,69 @@ def check_alerts() -> None:
         if name not in {a["alert"] for a in alerts}:
             problem(rel(tests_path), f"tests an alert {name} that alerts.yaml does not define")
 
-    metrics_md = Path(os.environ.get("CCPOOL_METRICS_MD", ROOT.parent / "shared" / "design" / "METRICS.md"))
-    if not metrics_md.is_file():
-        notes.append(f"alerts: metric names not checked against METRICS.md ({metrics_md} not found)")
+    documented_alerts = markdown_table(OPERATIONS_REFERENCE, ["alert", "severity", "fires when"])
+    if documented_alerts is None:
+        problem(rel(OPERATIONS_REFERENCE), "missing, or has no table starting with | alert | severity | fires when |")
+    else:
+        severities = {row[0]: row[1] for row in documented_alerts}
+        for alert in alerts:
+            name = alert["alert"]
+            if name not in severities:
+                problem(rel(OPERATIONS_REFERENCE), f"the alerts table does not list {name}")
+            elif severities[name] != alert.get("labels", {}).get("severity"):
+                problem(rel(OPERATIONS_REFERENCE), f"{name} is documented as {severities[name]}, alerts.yaml says "
+                        f"{alert.get('labels', {}).get('severity')}")
+        for name in set(severities) - {a["alert"] for a in alerts}:
+            problem(rel(OPERATIONS_REFERENCE), f"the alerts table lists {name}, which alerts.yaml does not define")
+
+    known = documented_metric_families()
+    if known is None:
         return
-    known = set(re.findall(r"\bccpool_[a-z0-9_]+", metrics_md.read_text()))
     for alert in alerts:
         for metric in set(re.findall(r"\bccpool_[a-z0-9_]+", alert["expr"])):
-            if metric not in known:
-                problem(rel(rules_path), f"{alert['alert']} uses {metric}, which METRICS.md does not define")
+            family = metric
+            for suffix in ("_bucket", "_sum", "_count"):
+                if metric.endswith(suffix) and known.get(metric[: -len(suffix)]) == "histogram":
+                    family = metric[: -len(suffix)]
+            if family not in known:
+                problem(rel(rules_path), f"{alert['alert']} uses {metric}, which docs/metrics.md does not list")
+
+
+METRICS_REFERENCE = ROOT / "docs" / "metrics.md"
+OPERATIONS_REFERENCE = ROOT / "docs" / "operations.md"
+
+
+def markdown_table(path: Path, header: list[str]) -> list[list[str]] | None:
+    """The rows (cells without backticks) of the first table in `path` whose header starts with `header`;
+    None when the file or the table is missing."""
+    if not path.is_file():
+        return None
+    rows: list[list[str]] = []
+    in_table = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip().replace("`", "").strip() for c in line.strip().strip("|").split("|")]
+        if not in_table:
+            in_table = line.startswith("|") and cells[: len(header)] == header
+            continue
+        if not line.startswith("|"):
+            break
+        if set(cells[0]) <= set("- "):
+            continue  # the separator row
+        rows.append(cells)
+    return rows if in_table else None
+
+
+def documented_metric_families() -> dict[str, str] | None:
+    """Name -> type of every family in the table of docs/metrics.md; None (with a problem) when the
+    file or its table is missing: the alert check must not be skipped silently."""
+    if not METRICS_REFERENCE.is_file():
+        problem(rel(METRICS_REFERENCE), "missing: the alerts' metric names cannot be checked without it")
+        return None
+    rows = markdown_table(METRICS_REFERENCE, ["name", "type", "labels", "meaning"])
+    if not rows:
+        problem(rel(METRICS_REFERENCE), "has no table starting with | name | type | labels | meaning |")
+        return None
+    return {row[0]: row[1] for row in rows}
 
 
 def check_image_tag() -> None:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # deploy/contract_test.sh — runs the release binary the way deploy/Dockerfile runs it, without a
-# container engine (issue 8): as the unprivileged UID/GID 10001, from /, configured only by
+# container engine: as the unprivileged UID/GID 10001, from /, configured only by
 # CCPOOL_* environment variables and a read-only config file, writing only to its data
 # directory; it must answer the probes, and on SIGTERM exit 0 within the shutdown deadline with
 # the history flushed (SHUTDOWN rows present, WAL checkpointed).

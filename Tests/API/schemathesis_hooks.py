@@ -85,7 +85,7 @@ def before_call(ctx, case, kwargs):
 def filter_path_parameters(ctx, path_parameters):
     """Skip the target names `.` and `..`.
 
-    API.md's name rule (1–128 of `[A-Za-z0-9._-]`) admits them, but no URL can carry them: HTTP clients
+    The target name rule (1–128 of `[A-Za-z0-9._-]`, docs/api.md) admits them, but no URL can carry them: HTTP clients
     remove dot segments (RFC 3986 §5.2.4), so `POST /v1/targets/./pick` arrives as `POST /v1/targets/pick`
     (405), and the server refuses a raw `.`/`..` segment with 400 `invalid_path`. Reported as a contract bug;
     drop this filter once the name rule excludes them.

@@ -66,6 +66,14 @@ def pytest_runtest_makereport(item, call):
         _outcomes[item.nodeid] = (state, report.duration, reason)
 
 
+def _shown_path(path) -> str:
+    """`path` relative to the repository when it is inside it, so results name no local directory."""
+    try:
+        return str(Path(os.path.abspath(path)).relative_to(harness.REPO))
+    except ValueError:
+        return Path(path).name
+
+
 def pytest_sessionfinish(session, exitstatus):
     harness.REGISTRY.stop_all()
     if not _outcomes:
@@ -77,7 +85,7 @@ def pytest_sessionfinish(session, exitstatus):
         "Written by the last run of `Tests/E2E` (`bash Tests/E2E/run.sh`); do not edit by hand.",
         "",
         f"- date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC')}",
-        f"- binary: `{harness.ccpool_binary()}`",
+        f"- binary: `{_shown_path(harness.ccpool_binary())}`",
         f"- machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         f"- load size: {'full (E2E_FULL=1)' if os.environ.get('E2E_FULL') == '1' else 'reduced (set E2E_FULL=1 for the full size)'}",
         f"- selection: `{' '.join(session.config.invocation_params.args) or '(all)'}`",

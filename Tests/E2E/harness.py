@@ -631,7 +631,7 @@ def file_fingerprint(path: Path) -> tuple:
 
 
 # ---------------------------------------------------------------------------------------------
-# Consistency (METRICS.md §Consistency at quiescence)
+# Consistency (docs/metrics.md, "Consistency rules", at quiescence)
 
 
 def check_chain(rows: list[dict], what: str):

@@ -4,7 +4,7 @@
 #   bash Tests/E2E/run.sh                      # the whole suite (under 10 minutes on 2 cores)
 #   bash Tests/E2E/run.sh -k scenario_3        # one scenario (any pytest arguments pass through)
 #   CCPOOL_BIN=/path/to/ccpool bash Tests/E2E/run.sh
-#   E2E_FULL=1 bash Tests/E2E/run.sh -k scenario_11   # issue 9's full load size (1,000 targets, 2 min)
+#   E2E_FULL=1 bash Tests/E2E/run.sh -k scenario_11   # the full load size (1,000 targets, 2 min)
 #
 # The binary defaults to <repo>/.build/debug/ccpool. Installs what is missing first: prometheus
 # (Debian, brings promtool) and the Python packages of requirements.txt. Needs root for apt and for

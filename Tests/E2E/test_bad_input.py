@@ -1,7 +1,7 @@
-"""Issue 9, scenario 10: bad input changes nothing and never breaks the service.
+"""Scenario 10: bad input changes nothing and never breaks the service.
 
 Invalid config on SIGHUP, malformed and unauthorized admin requests, hostile query parameters and
-target names. Every refusal is a JSON error of API.md's shape with a 4xx status, never a 5xx, and
+target names. Every refusal is a JSON error of the documented shape (docs/api.md, "Rules for every route") with a 4xx status, never a 5xx, and
 afterwards the targets, their subchannels and the history are exactly as before.
 """
 

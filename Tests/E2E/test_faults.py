@@ -1,8 +1,8 @@
-"""Issue 9, scenarios 1-6: backend faults against real grpcio peers.
+"""Scenarios 1-6: backend faults against real grpcio peers.
 
 Each scenario asserts the API, the history rows with their reasons, and the metrics, and ends
-with METRICS.md §Consistency. Targets use a fast backoff (base 100 ms, max 1 s, min connect
-timeout 2 s) so that the spacing rules of SPEC §2.8 can be checked in seconds.
+with the consistency rules of docs/metrics.md ("Consistency rules"). Targets use a fast backoff (base 100 ms, max 1 s, min connect
+timeout 2 s) so that the backoff spacing rules (docs/connection.md, "Subchannels", rule 8) can be checked in seconds.
 """
 
 import datetime
@@ -21,7 +21,7 @@ DISCONNECT_REASONS = ("GOAWAY", "subchannel shutdown", "connection reset", "conn
 WITH_AND_WITHOUT_HEALTH = [
     pytest.param(None, id="no-health"),
     # With health checking, a transport that closes still reports its own disconnect reason
-    # (SPEC 2.5), not the health stream's failure.
+    # (docs/connection.md, "Subchannels", rule 5), not the health stream's failure.
     pytest.param("", id="health"),
 ]
 
@@ -43,7 +43,7 @@ def expected_backoff(n: int, base=0.1, multiplier=1.6, max_delay=1.0) -> float:
 
 def check_backoff_spacing(rows: list[dict]) -> list[tuple[float, float]]:
     """Rows of one subchannel after a disconnect: for the k-th failed pass (TF), the wait until
-    the next IDLE is backoff(k) (SPEC §2.8: exact for k=0, jitter ±20% after). Returns
+    the next IDLE is backoff(k) (docs/connection.md, "Subchannels", rule 8: exact for k=0, jitter ±20% after). Returns
     [(measured, expected)]."""
     spacing = []
     k = 0
@@ -59,7 +59,7 @@ def check_backoff_spacing(rows: list[dict]) -> list[tuple[float, float]]:
         want = expected_backoff(k)
         low = want * (1.0 if k == 0 else 0.8) - 0.01
         high = want * (1.0 if k == 0 else 1.2) + 0.25
-        assert low <= gap <= high, f"failed pass {k}: backoff {gap:.3f}s, SPEC allows [{low:.3f}, {high:.3f}]"
+        assert low <= gap <= high, f"failed pass {k}: backoff {gap:.3f}s, the backoff rule allows [{low:.3f}, {high:.3f}]"
         spacing.append((gap, want))
         k += 1
     return spacing
@@ -80,7 +80,7 @@ def test_scenario_1_backend_sigkill(make_backend, make_ccpool, make_prometheus, 
     killed_at = victim.kill()
     down = pool.wait_history(lambda e: e["subchannel"] == sid and e["from"] == "READY", 10,
                              "victim leaves READY", target="t")
-    assert down["to"] == "IDLE", down  # SPEC §2.5: transport closed → IDLE
+    assert down["to"] == "IDLE", down  # docs/connection.md, "Subchannels", rule 5: transport closed → IDLE
     assert down["reason"].startswith(("connection reset", "socket error")), down
     detection = ts(down) - killed_at
     record(label, "detection latency (kill → READY-leaving row)", f"{detection * 1000:.1f} ms")

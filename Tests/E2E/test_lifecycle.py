@@ -1,4 +1,4 @@
-"""Issue 6, real processes: SIGHUP reloads, admin targets across a restart, SIGTERM during churn,
+"""Lifecycle, with real processes: SIGHUP reloads, admin targets across a restart, SIGTERM during churn,
 and three replicas over one config."""
 
 import json
@@ -43,7 +43,7 @@ def test_sighup_added_changed_removed_invalid(make_backend, make_ccpool, record)
     pool.sighup()
     harness.wait_until(lambda: pool.metrics().value("ccpool_config_reloads_total") == 1, 10, "reload counted")
     pool.wait_all_ready(changed)
-    record("issue 6 SIGHUP", "reload → every added/changed target READY", f"{(time.time() - at) * 1000:.0f} ms")
+    record("lifecycle SIGHUP", "reload → every added/changed target READY", f"{(time.time() - at) * 1000:.0f} ms")
     assert "configuration reloaded" in pool.log_text()
     assert sorted(pool.targets()) == sorted(changed)
     pool.wait_quiescent()
@@ -111,7 +111,7 @@ def test_admin_put_delete_then_restart(make_backend, make_ccpool, record):
     at = time.time()
     pool.start()
     pool.wait_all_ready(["cfg", "kept"])
-    record("issue 6 admin restart", "restart → admin and config targets READY", f"{(time.time() - at) * 1000:.0f} ms")
+    record("lifecycle admin restart", "restart → admin and config targets READY", f"{(time.time() - at) * 1000:.0f} ms")
     targets = pool.targets()
     assert sorted(targets) == ["cfg", "kept"], sorted(targets)
     assert targets["kept"]["labels"] == {"v": "2"} and targets["kept"]["target"] == f"ipv4:{b.address}"
@@ -140,7 +140,7 @@ def test_sigterm_during_churn(make_backend, make_ccpool, record):
     at = time.monotonic()
     code = pool.terminate(timeout=20)
     elapsed = time.monotonic() - at
-    record("issue 6 SIGTERM", "SIGTERM during churn → exit", f"{elapsed * 1000:.0f} ms, exit {code}")
+    record("lifecycle SIGTERM", "SIGTERM during churn → exit", f"{elapsed * 1000:.0f} ms, exit {code}")
     assert code == 0, pool.log_tail()
     closed = re.search(r"dropped=(\d+) written=(\d+).*history closed", pool.log_text())
     assert closed and closed.group(1) == "0", pool.log_tail()
@@ -161,7 +161,7 @@ def test_sigterm_during_churn(make_backend, make_ccpool, record):
     assert bad == [], bad[:3]
     bad = [e for e in last_sub.values() if e["to"] != "SHUTDOWN"]
     assert bad == [], bad[:3]
-    record("issue 6 SIGTERM", "channels / subchannels with a final SHUTDOWN row", f"{len(last_channel)} / {len(last_sub)}")
+    record("lifecycle SIGTERM", "channels / subchannels with a final SHUTDOWN row", f"{len(last_channel)} / {len(last_sub)}")
     with __import__("sqlite3").connect(f"file:{pool.database}?mode=ro", uri=True) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 

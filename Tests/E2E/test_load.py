@@ -1,4 +1,4 @@
-"""Issue 9, scenario 11: load.
+"""Scenario 11: load.
 
 Targets flapping every second (each target's health service toggles NOT_SERVING/SERVING once a
 second, staggered over the second) while `/metrics` is scraped 20 times a second and the history
@@ -7,11 +7,11 @@ queried 50 times a second, with a real Prometheus scraping every second too.
 Size: 60 targets for 30 s by default, bounded for CI on 2 shared cores and sized so that the
 *debug* binary can serve the full request rates (it renders a changed /metrics body in ~0.65 ms
 per target, one render at a time: at 200 flapping targets it tops out near 9 scrapes/s, see
-results.md of a run with E2E_LOAD_TARGETS=200). `E2E_FULL=1` runs issue 9's full size, 1,000
+results.md of a run with E2E_LOAD_TARGETS=200). `E2E_FULL=1` runs the full size, 1,000
 targets for 2 minutes (meant for a release binary); `E2E_LOAD_TARGETS` / `E2E_LOAD_SECONDS`
 override either. Asserts: no error responses, the offered rates served, resident memory that
-stops growing (see `rss_leak`), and every transition in the history (METRICS.md §Consistency at
-the end).
+stops growing (see `rss_leak`), and every transition in the history (the consistency rules of
+docs/metrics.md at the end).
 """
 
 import http.client

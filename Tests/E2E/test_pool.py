@@ -1,4 +1,4 @@
-"""Issue 6, real processes: targets reach READY and /v1/targets, /v1/history, /metrics and picks
+"""The pool, with real processes: targets reach READY and /v1/targets, /v1/history, /metrics and picks
 agree; exposition formats pass promtool and a real Prometheus."""
 
 import time
@@ -20,7 +20,7 @@ def test_pool_ready_and_consistent(make_backend, make_ccpool, make_prometheus, r
     pool = make_ccpool(targets=targets)
     started = time.monotonic()
     pool.wait_all_ready(targets)
-    record("issue 6 consistency", "4 targets / 7 subchannels READY after start", f"{time.monotonic() - started:.3f} s")
+    record("pool consistency", "4 targets / 7 subchannels READY after start", f"{time.monotonic() - started:.3f} s")
     prom = make_prometheus([pool.port])
 
     # Picks: every answer names a READY subchannel of the target, round_robin rotates over both.
@@ -67,7 +67,7 @@ def test_pool_ready_and_consistent(make_backend, make_ccpool, make_prometheus, r
     time.sleep(3)
     assert prom.scalar('min_over_time(up{job="ccpool"}[10s])') == 1
     assert prom.scalar('scrape_samples_scraped{job="ccpool"}') > 100
-    record("issue 6 consistency", "history rows checked against counters", summary["events"])
+    record("pool consistency", "history rows checked against counters", summary["events"])
 
 
 def _text_scrape(make_backend, make_ccpool):

@@ -1,4 +1,4 @@
-"""Issue 9, scenarios 7-9: the history database under a crash, a full disk, and a foreign file."""
+"""Scenarios 7-9: the history database under a crash, a full disk, and a foreign file."""
 
 import os
 import shutil

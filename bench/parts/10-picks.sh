@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Picks (issue 10 §2) and the balancer serializer (§3): ccpool-bench prints one JSON object per figure.
+# Picks and the balancer serializer: ccpool-bench prints one JSON object per figure.
 set -euo pipefail
 cd "$(dirname "$0")"
 { "$BIN/ccpool-bench" picks --seconds 2; "$BIN/ccpool-bench" serializer --rounds 2000; } \

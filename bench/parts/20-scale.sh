@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Subchannel scale (issue 10 §1, issue 6 §Scale): N targets × 3 addresses (N = 1,000 and 5,000) against
+# Subchannel scale: N targets × 3 addresses (N = 1,000 and 5,000) against
 # loopback HTTP/2 backends in other processes; ccpool beside grpcio (C-core) and grpc-swift-2 clients in the
 # same run. Builds the backend (gcc) and the grpc-swift-2 peers package (bench/peers, its own .build), then
 # runs bench/scale/scale.py, which appends the table rows and stops every process it starts.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# History ingest and queries (issue 10 §4, issue 4 §Speed). history-bench prints its figures as text plus one
+# History ingest and queries. history-bench prints its figures as text plus one
 # `BENCH {json}` line per figure; history_bench_rows.py turns those into table rows.
 #   ingest: HistoryWriter vs a bare batched insert into the same schema, alternated, medians of 3 rounds of
 #           1M events over 1,000 targets (goals: >= 150,000 events/s and ratio >= 0.8)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GET /metrics and /healthz requests/s against nginx serving the same bytes (issue 10 §5): see http_bench.py.
+# GET /metrics and /healthz requests/s against nginx serving the same bytes: see http_bench.py.
 # Installs wrk and nginx when missing (Debian, non-interactive, as the Makefile's deps target does).
 set -euo pipefail
 cd "$(dirname "$0")"

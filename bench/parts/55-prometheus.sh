@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# /metrics render time against swift-prometheus (issue 10 §5): bench/prometheus, a package of its own that
+# /metrics render time against swift-prometheus: bench/prometheus, a package of its own that
 # depends on swift-prometheus 2.4.1 and on this package's MetricsExposition library, renders the same ~10k and
 # ~100k series both ways in one process (see its main.swift). Its build stays out of the service's build and CI.
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Failure detection (issue 10 §6): time from a backend's death to the subchannel leaving READY, and from its
+# Failure detection: time from a backend's death to the subchannel leaving READY, and from its
 # return to READY, for ccpool and a grpcio channel on the same kills: see fd_bench.py.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -1,4 +1,4 @@
-"""Failure detection (issue 10 §6): a loopback grpcio backend that ccpool holds READY is killed (SIGKILL) and
+"""Failure detection: a loopback grpcio backend that ccpool holds READY is killed (SIGKILL) and
 restarted on the same port, FD_TRIES times (50). Measured for ccpool and, on the same kills, for a grpcio
 channel watching the same backend:
 

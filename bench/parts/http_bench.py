@@ -1,10 +1,10 @@
-"""GET /metrics and /healthz requests/s (issue 10 §5): ccpool against nginx serving the same bytes.
+"""GET /metrics and /healthz requests/s: ccpool against nginx serving the same bytes.
 
 Run by 40-http.sh with argv: WORKDIR (a fresh temporary directory, removed by the caller).
 Environment: BIN (ccpool's release products), BENCH_ROWS, BENCH_LOG, and optionally
 HTTP_TARGETS (123), HTTP_ROUNDS (3), HTTP_WRK_SECONDS (5), HTTP_WRK_THREADS (2), HTTP_WRK_CONNECTIONS (16).
 
-Issue 5 states the goal as `wrk -t2 -c16` on /metrics of an unchanged 10,000-series pool: 123 targets x 3
+The goal is stated as `wrk -t2 -c16` on /metrics of an unchanged 10,000-series pool: 123 targets x 3
 subchannels render 81 series each, plus the pool-wide and process families, about 10,030 series in all.
 
 Setup: one grpcio backend process listening on 3 loopback ports; ccpool with HTTP_TARGETS targets, each
@@ -177,7 +177,7 @@ def run(children):
     assert st == 200 and nb == gz_body and nh.get("Content-Encoding") == "gzip", (st, nh)
 
     cases = [
-        # (figure, path, request headers, what was served, the goal's ratio to nginx: issue 5 §Speed)
+        # (figure, path, request headers, what was served, the goal's ratio to nginx)
         ("GET /metrics, unchanged pool", "/metrics", [],
          f"{series:,} series, {len(body):,} B", 1.0),
         ("GET /metrics gzip, unchanged pool", "/metrics", ["Accept-Encoding: gzip"],

@@ -1,4 +1,4 @@
-"""The subchannel-scale benchmark (issue 10 §1, issue 6 §Scale), run by bench/parts/20-scale.sh.
+"""The subchannel-scale benchmark (targets READY, memory, idle CPU, /metrics scrapes), run by bench/parts/20-scale.sh.
 
 N targets × 3 addresses against loopback HTTP/2 backends in other processes (h2backend, one process per
 address: 127.0.0.1, 127.0.0.2 and 127.0.0.3, each on its own port). Three clients, one after the other,
@@ -19,7 +19,7 @@ For each client and N:
                as a percentage of one core.
   /metrics     (ccpool only) the first full scrape after READY (after the idle window), then SCRAPES more
                SCRAPE_GAP apart (as a scraper spaces them), then GZIP_SCRAPES with Accept-Encoding: gzip as
-               Prometheus sends them; median and max. RSS once more after them (the issue 6 bound). A scrape is
+               Prometheus sends them; median and max. RSS once more after them (the service's memory bound). A scrape is
                timed by curl (-o /dev/null, time_total: connect to last byte), a client that costs little
                itself, as Prometheus's does; Python's urllib spent 10 to 60 ms of its own allocating and
                copying a 34 MB body. The body ccpool's view is checked in is fetched again afterwards.
@@ -415,7 +415,7 @@ def report(results):
                     f"{ref} {fmt_s(r.get('ready_s'))}", ratio, f"faster than {ref}", lib.verdict(ok))
         if n >= 5000:
             ok = c.get("ready_s") is not None and c["ready_s"] <= 5.0
-            lib.row(f"scale {label}: time to all READY (issue 6)", fmt_s(c.get("ready_s")), "", None,
+            lib.row(f"scale {label}: time to all READY (service goal)", fmt_s(c.get("ready_s")), "", None,
                     "≤ 5 s on 2 cores", lib.verdict(ok))
         for ref in refs:
             r = by.get((ref, n))

@@ -1,4 +1,4 @@
-// /metrics render time (issue 10 §5): ccpool's renderer (MetricsExposition) against swift-prometheus 2.4.1's
+// /metrics render time: ccpool's renderer (MetricsExposition) against swift-prometheus 2.4.1's
 // `PrometheusCollectorRegistry.emit(into:)`, both writing the same series in the same process.
 //
 // The series are MetricsBenchmark's synthetic snapshots (~10k and ~100k series). The same snapshot is loaded
