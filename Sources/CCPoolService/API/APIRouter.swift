@@ -66,7 +66,7 @@ public struct APIRouter: Sendable {
             try runtime.withHistoryReader { reader throws(SQLiteError) in try reader.events(query) }
         }) { request throws(HTTPError) in try history(request) })
         router.get("/openapi.yaml") { _ in
-            .text(OpenAPIDocument.yaml, contentType: "application/yaml; charset=utf-8")
+            .text(EmbeddedFiles.openAPIYAML, contentType: "application/yaml; charset=utf-8")
         }
         let dashboard = DashboardRoutes(runtime: runtime)
         router.get("/", pool.overview(dashboard) { request in dashboard.overview(request) })
