@@ -112,8 +112,10 @@ load-test: release
 	CCPOOL_BIN=$(CURDIR)/.build/release/ccpool E2E_FULL=1 E2E_RESULTS=$(CURDIR)/Tests/E2E/results-load.md \
 	  bash Tests/E2E/run.sh -k scenario_11
 
-## dashboard-check: headless-Chromium DOM check of the dashboard against a running ccpool.
+## dashboard-check: ESLint and a CSS parse of the dashboard's assets, then a headless-Chromium DOM check
+## of the dashboard against a running ccpool.
 dashboard-check: build
+	bash Tests/Dashboard/lint_assets.sh
 	CCPOOL_BIN=$(CURDIR)/.build/debug/ccpool bash Tests/Dashboard/check_dom.sh
 
 ## screenshots: Tests/Dashboard/screenshots/dashboard.png and target.png (shown in the README).

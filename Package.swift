@@ -48,7 +48,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            exclude: ["EmbeddedFiles.list"],
+            exclude: ["EmbeddedFiles.list", "Dashboard/Assets"],
             plugins: ["BuildIdentity", "EmbedFiles"]
         ),
         // `BuildIdentity` (version from VERSION; revision and date from the release build's .build-identity),
