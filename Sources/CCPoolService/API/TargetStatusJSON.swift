@@ -1,4 +1,5 @@
 import CCPoolCore
+import History
 
 /// API.md's `TargetStatus`, from a pool snapshot.
 enum TargetStatusJSON {
