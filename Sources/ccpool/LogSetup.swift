@@ -6,23 +6,17 @@ import Logging
 enum LogSetup {
     static func bootstrap(level: Logger.Level, format: LogFormat) {
         LoggingSystem.bootstrap { label in
-            switch format {
-            case .json:
-                var handler = JSONLogHandler(label: label)
-                handler.logLevel = level
-                return handler
-            case .text:
-                var handler = TextLogHandler(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            var handler = LineLogHandler(label: label, format: format)
+            handler.logLevel = level
+            return handler
         }
     }
 }
 
-/// Writes ``LogLine/json(time:level:label:message:metadata:)`` lines to standard error.
-struct JSONLogHandler: LogHandler {
+/// Writes one ``LogLine`` per record to standard error (one `write`, so lines from threads never mix).
+struct LineLogHandler: LogHandler {
     let label: String
+    let format: LogFormat
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
 
@@ -32,38 +26,14 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let line = LogLine.json(
-            time: Date(), level: event.level.rawValue, label: label, message: "\(event.message)",
-            metadata: LogLine.fields(metadata, event.metadata))
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
-}
-
-/// Writes ``LogLine/text(time:level:label:message:metadata:source:)`` lines to standard error.
-struct TextLogHandler: LogHandler {
-    let label: String
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let line = LogLine.text(
-            time: Date(), level: event.level.rawValue, label: label, message: "\(event.message)",
-            metadata: LogLine.fields(metadata, event.metadata), source: event.source)
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
-}
-
-extension LogLine {
-    /// The handler's metadata overlaid with the event's, as text.
-    static func fields(_ base: Logger.Metadata, _ event: Logger.Metadata?) -> [String: String] {
         var fields: [String: String] = [:]
-        for (key, value) in base { fields[key] = "\(value)" }
-        for (key, value) in event ?? [:] { fields[key] = "\(value)" }
-        return fields
+        for (key, value) in metadata { fields[key] = "\(value)" }
+        for (key, value) in event.metadata ?? [:] { fields[key] = "\(value)" }
+        let level = event.level.rawValue, message = "\(event.message)"
+        let line = switch format {
+        case .json: LogLine.json(time: Date(), level: level, label: label, message: message, metadata: fields)
+        case .text: LogLine.text(time: Date(), level: level, label: label, message: message, metadata: fields, source: event.source)
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }
