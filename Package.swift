@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "ccpool", targets: ["ccpool"]),
         // For bench/prometheus (a package of its own), which renders the same series with this renderer.
-        .library(name: "MetricsExposition", targets: ["MetricsExposition"]),
+        .library(name: "MetricsExposition", targets: ["MetricsExposition", "Vocabulary"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -24,10 +24,15 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
 
-        // The connection machinery: states, targets and resolvers, backoff, subchannels.
+        // How ccpool spells connectivity states, transition scopes, disconnect reasons and health: one set
+        // of types shared by the core, the pool, the history and the metrics.
+        .target(name: "Vocabulary"),
+
+        // The connection machinery: targets and resolvers, backoff, subchannels, balancers, channels.
         .target(
             name: "CCPoolCore",
             dependencies: [
+                "Vocabulary",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
@@ -36,11 +41,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The service: the pool of channels, configuration, the HTTP API and the history wiring.
+        // The pool: channels sharded by target over event loops, their stats and the snapshots readers take.
+        .target(
+            name: "ChannelPool",
+            dependencies: [
+                "CCPoolCore", "Vocabulary",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The service: configuration, the JSON API, the dashboard, replicas, and the wiring of pool, history
+        // and HTTP server.
         .target(
             name: "CCPoolService",
             dependencies: [
-                "CCPoolCore", "HTTPServer", "MetricsExposition", "History", "SharedBytes",
+                "CCPoolCore", "ChannelPool", "Vocabulary", "HTTPServer", "MetricsExposition", "History", "SharedBytes",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -66,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "ccpool",
             dependencies: [
-                "CCPoolCore", "CCPoolService", "HTTPServer", "History",
+                "CCPoolCore", "ChannelPool", "CCPoolService", "HTTPServer", "History", "Vocabulary",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -74,7 +90,7 @@ let package = Package(
             ]
         ),
 
-        // Micro-benchmarks of the machinery (issue 10): picks and the balancer serializer.
+        // Micro-benchmarks of the machinery: picks and the balancer serializer.
         .executableTarget(
             name: "ccpool-bench",
             dependencies: [
@@ -88,7 +104,7 @@ let package = Package(
         .testTarget(
             name: "CCPoolCoreTests",
             dependencies: [
-                "CCPoolCore",
+                "CCPoolCore", "Vocabulary",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
@@ -97,11 +113,20 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        .testTarget(
+            name: "ChannelPoolTests",
+            dependencies: [
+                "ChannelPool", "CCPoolCore", "Vocabulary",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            ]
+        ),
         .testTarget(name: "CSystemLibraryTests", dependencies: ["CSQLite", "CMicroHTTPD"]),
         .testTarget(
             name: "CCPoolServiceTests",
             dependencies: [
-                "CCPoolService", "CCPoolCore", "HTTPServer",
+                "CCPoolService", "ChannelPool", "CCPoolCore", "HTTPServer", "History", "Vocabulary",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
@@ -110,18 +135,19 @@ let package = Package(
             ]
         ),
 
-        // ---- HTTP surface (branch `http`): MHD wrapper, metrics renderer, their tests and benchmark. ----
+        // The HTTP surface: the libmicrohttpd wrapper, the metrics renderer, their tests and benchmark.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // An immutable shared byte buffer: what the renderer produces and the HTTP server sends without copying.
         .target(name: "SharedBytes"),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "SharedBytes"]),
-        .target(name: "MetricsExposition", dependencies: ["CZlib", "SharedBytes"]),
+        .target(name: "MetricsExposition", dependencies: ["CZlib", "SharedBytes", "Vocabulary"]),
         .executableTarget(name: "MetricsBenchmark", dependencies: ["MetricsExposition"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "MetricsExposition", "SharedBytes"]),
-        .testTarget(name: "MetricsExpositionTests", dependencies: ["MetricsExposition", "CZlib", "SharedBytes"], exclude: ["Golden"]),
-        // ---- end of HTTP surface ----
+        .testTarget(
+            name: "MetricsExpositionTests", dependencies: ["MetricsExposition", "CZlib", "SharedBytes", "Vocabulary"],
+            exclude: ["Golden"]),
 
-        // --- History (issue 4): state history in SQLite. ---
+        // The state history in SQLite.
         // `History` embeds the top-level `migrations/*.sql` at build time through the `EmbedMigrations`
         // build-tool plugin (run by the `embed-migrations` tool), so the binary cannot drift from them.
         .executableTarget(name: "embed-migrations", path: "Sources/EmbedMigrationsTool"),
@@ -130,14 +156,13 @@ let package = Package(
             path: "Sources/EmbedMigrationsPlugin"),
         .target(
             name: "History",
-            dependencies: ["CSQLite"],
+            dependencies: ["CSQLite", "Vocabulary"],
             plugins: ["EmbedMigrations"]
         ),
         // A child process for the crash-safety test, and the ingest benchmark.
         .executableTarget(name: "history-crash-child", dependencies: ["History"], path: "Sources/HistoryCrashChild"),
-        .executableTarget(name: "history-bench", dependencies: ["History", "CSQLite"], path: "Sources/HistoryBench"),
-        .testTarget(name: "HistoryTests", dependencies: ["History", "CSQLite"]),
-        // --- end History ---
+        .executableTarget(name: "history-bench", dependencies: ["History", "CSQLite", "Vocabulary"], path: "Sources/HistoryBench"),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "CSQLite", "Vocabulary"]),
     ],
     swiftLanguageModes: [.v6]
 )

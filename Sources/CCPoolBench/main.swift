@@ -1,5 +1,5 @@
 // ccpool-bench: micro-benchmarks of the connection machinery, each beside its floor measured in
-// the same run (issue 10 §2 and §3). Prints one JSON object per figure on stdout.
+// the same run. Prints one JSON object per figure on stdout.
 //
 //   ccpool-bench picks [--seconds S]        round_robin / pick_first picks vs an atomic increment
 //   ccpool-bench serializer [--updates N]   SubConn state updates through the balancer wrapper vs

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Bearer-token check for admin routes (API.md "Admin endpoints").
+/// Bearer-token check for admin routes (docs/api.md).
 ///
 /// - no token configured → 403 `admin_disabled` (admin routes exist but are switched off);
 /// - no `Authorization: Bearer …` header → 401 `unauthorized` with `WWW-Authenticate: Bearer`;

@@ -1,4 +1,4 @@
-/// An error that a handler (or the router) answers with, in the shape of API.md:
+/// An error that a handler (or the router) answers with, in the shape of docs/api.md:
 /// `{"error": {"code": "<snake_case>", "message": "<human sentence>"}}` and the matching status.
 ///
 /// Handlers throw it; the server turns it into a response. `code` is a stable snake_case word that scripts

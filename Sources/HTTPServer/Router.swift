@@ -58,7 +58,7 @@ public struct RoutePattern: Sendable, Hashable, CustomStringConvertible {
 ///   headers without the body);
 /// - a path that some route matches with another method → 405 with `Allow` listing the methods, sorted;
 /// - no route → 404 `not_found`;
-/// - a handler's `HTTPError` becomes the JSON error shape of API.md.
+/// - a handler's `HTTPError` becomes the JSON error shape of docs/api.md.
 public struct Router: Sendable {
     struct Route: Sendable {
         var method: HTTPMethod

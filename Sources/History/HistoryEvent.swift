@@ -1,40 +1,26 @@
 import Foundation
+import Vocabulary
 
 /// One connectivity-state transition of a channel or subchannel, as the writer receives it.
 ///
 /// A plain value with no tie to the pool's types, so any producer (shards, tests, the CLI) can build one.
 /// `time` is microseconds since the Unix epoch (UTC), which is also how it is stored.
 public struct HistoryEvent: Sendable, Hashable {
-    /// Which object changed state.
-    public enum Scope: String, Sendable, CaseIterable {
-        case channel
-        case subchannel
-    }
-
-    /// Connectivity states, spelled as gRPC spells them.
-    public enum State: String, Sendable, CaseIterable {
-        case idle = "IDLE"
-        case connecting = "CONNECTING"
-        case ready = "READY"
-        case transientFailure = "TRANSIENT_FAILURE"
-        case shutdown = "SHUTDOWN"
-    }
-
     /// Microseconds since the Unix epoch.
     public var time: Int64
     public var target: String
-    public var scope: Scope
+    public var scope: TransitionScope
     /// The subchannel's id (unique for the process's life); nil for channel events.
     public var subchannel: Int64?
     /// The subchannel's address (`host:port` or a unix path), when known.
     public var address: String?
-    public var from: State
-    public var to: State
+    public var from: ConnectivityState
+    public var to: ConnectivityState
     /// A short human text: "connection refused", "GOAWAY", "resolver update", ...
     public var reason: String
 
-    public init(time: Int64, target: String, scope: Scope, subchannel: Int64? = nil, address: String? = nil,
-                from: State, to: State, reason: String = "") {
+    public init(time: Int64, target: String, scope: TransitionScope, subchannel: Int64? = nil, address: String? = nil,
+                from: ConnectivityState, to: ConnectivityState, reason: String = "") {
         self.time = time
         self.target = target
         self.scope = scope
@@ -45,14 +31,14 @@ public struct HistoryEvent: Sendable, Hashable {
         self.reason = reason
     }
 
-    public init(date: Date, target: String, scope: Scope, subchannel: Int64? = nil, address: String? = nil,
-                from: State, to: State, reason: String = "") {
+    public init(date: Date, target: String, scope: TransitionScope, subchannel: Int64? = nil, address: String? = nil,
+                from: ConnectivityState, to: ConnectivityState, reason: String = "") {
         self.init(time: HistoryTime.micros(date), target: target, scope: scope, subchannel: subchannel,
                   address: address, from: from, to: to, reason: reason)
     }
 }
 
-extension HistoryEvent.Scope {
+extension TransitionScope {
     private static let channelText = StaticText("channel")
     private static let subchannelText = StaticText("subchannel")
     /// The stored spelling, as static C text for `SQLITE_STATIC` binding.
@@ -68,38 +54,16 @@ extension HistoryEvent.Scope {
     }
 }
 
-extension HistoryEvent.State {
+extension ConnectivityState {
     private static let texts = allCases.map { StaticText($0.rawValue) }
     /// The stored spelling, as static C text for `SQLITE_STATIC` binding.
-    public var staticText: StaticText {
-        switch self {
-        case .idle: Self.texts[0]
-        case .connecting: Self.texts[1]
-        case .ready: Self.texts[2]
-        case .transientFailure: Self.texts[3]
-        case .shutdown: Self.texts[4]
-        }
-    }
-    /// The stored code (`events.from_state` / `to_state` since migration 2): the index in `allCases`
+    public var staticText: StaticText { Self.texts[index] }
+    /// The stored code (`events.from_state` / `to_state` since migration 2): the state's ``index``
     /// (0 IDLE, 1 CONNECTING, 2 READY, 3 TRANSIENT_FAILURE, 4 SHUTDOWN).
-    public var code: Int64 {
-        switch self {
-        case .idle: 0
-        case .connecting: 1
-        case .ready: 2
-        case .transientFailure: 3
-        case .shutdown: 4
-        }
-    }
+    public var code: Int64 { Int64(index) }
     public init?(code: Int64) {
-        switch code {
-        case 0: self = .idle
-        case 1: self = .connecting
-        case 2: self = .ready
-        case 3: self = .transientFailure
-        case 4: self = .shutdown
-        default: return nil
-        }
+        guard code >= 0 && code < Int64(Self.allCases.count) else { return nil }
+        self = Self.allCases[Int(code)]
     }
 }
 

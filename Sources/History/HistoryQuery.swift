@@ -1,3 +1,4 @@
+import Vocabulary
 import Foundation
 
 /// The filters of `GET /v1/history` (and `ccpool history`), parsed and validated.
@@ -7,9 +8,9 @@ import Foundation
 /// last row of the previous page (keyset pagination).
 public struct HistoryQuery: Sendable, Equatable {
     public var target: String?
-    public var scope: HistoryEvent.Scope?
+    public var scope: TransitionScope?
     public var subchannel: Int64?
-    public var to: HistoryEvent.State?
+    public var to: ConnectivityState?
     /// Inclusive lower bound on the event time, microseconds since the epoch.
     public var since: Int64?
     /// Exclusive upper bound on the event time, microseconds since the epoch.
@@ -24,8 +25,8 @@ public struct HistoryQuery: Sendable, Equatable {
     /// Every parameter the query accepts.
     public static let parameterNames: Set<String> = ["target", "scope", "subchannel", "to", "since", "until", "limit", "cursor"]
 
-    public init(target: String? = nil, scope: HistoryEvent.Scope? = nil, subchannel: Int64? = nil,
-                to: HistoryEvent.State? = nil, since: Int64? = nil, until: Int64? = nil,
+    public init(target: String? = nil, scope: TransitionScope? = nil, subchannel: Int64? = nil,
+                to: ConnectivityState? = nil, since: Int64? = nil, until: Int64? = nil,
                 limit: Int = HistoryQuery.defaultLimit, afterID: Int64? = nil) {
         self.target = target
         self.scope = scope
@@ -58,14 +59,14 @@ public struct HistoryQuery: Sendable, Equatable {
                 guard isValidTargetName(value) else { throw invalid("a target name is 1–128 characters of [A-Za-z0-9._-]") }
                 query.target = value
             case "scope":
-                guard let scope = HistoryEvent.Scope(rawValue: value) else { throw invalid("expected 'channel' or 'subchannel'") }
+                guard let scope = TransitionScope(rawValue: value) else { throw invalid("expected 'channel' or 'subchannel'") }
                 query.scope = scope
             case "subchannel":
                 guard let id = Int64(value), id >= 0, value.allSatisfy(\.isASCII) else { throw invalid("expected a subchannel id (a non-negative integer)") }
                 query.subchannel = id
             case "to":
-                guard let state = HistoryEvent.State(rawValue: value) else {
-                    throw invalid("expected one of \(HistoryEvent.State.allCases.map(\.rawValue).joined(separator: ", "))")
+                guard let state = ConnectivityState(rawValue: value) else {
+                    throw invalid("expected one of \(ConnectivityState.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 query.to = state
             case "since", "until":
@@ -91,7 +92,7 @@ public struct HistoryQuery: Sendable, Equatable {
         return query
     }
 
-    /// Target names are 1–128 characters of `[A-Za-z0-9._-]` (API.md).
+    /// Target names are 1–128 characters of `[A-Za-z0-9._-]` (docs/api.md).
     public static func isValidTargetName(_ name: String) -> Bool {
         let bytes = name.utf8
         return (1...128).contains(bytes.count) && bytes.allSatisfy { byte in

@@ -1,3 +1,4 @@
+import Vocabulary
 import CSQLite
 import Foundation
 
@@ -186,11 +187,11 @@ public final class HistoryReader: @unchecked Sendable {  // `database` and `dead
         StoredEvent(id: statement.int64(at: 0), event: HistoryEvent(
             time: statement.int64(at: 1),
             target: statement.string(at: 2),
-            scope: HistoryEvent.Scope(code: statement.int64(at: 3)) ?? .channel,
+            scope: TransitionScope(code: statement.int64(at: 3)) ?? .channel,
             subchannel: statement.optionalInt64(at: 4),
             address: statement.optionalString(at: 5),
-            from: HistoryEvent.State(code: statement.int64(at: 6)) ?? .idle,
-            to: HistoryEvent.State(code: statement.int64(at: 7)) ?? .idle,
+            from: ConnectivityState(code: statement.int64(at: 6)) ?? .idle,
+            to: ConnectivityState(code: statement.int64(at: 7)) ?? .idle,
             reason: statement.string(at: 8)))
     }
 
@@ -264,7 +265,7 @@ public final class HistoryReader: @unchecked Sendable {  // `database` and `dead
         guard let targetID = try targetID(target) else {
             return Availability(windowSeconds: windowSeconds, readySeconds: 0, readyFraction: 0, transitions: 0)
         }
-        let readyCode = HistoryEvent.State.ready.code
+        let readyCode = ConnectivityState.ready.code
         let before = try database.prepare("""
             SELECT to_state FROM events
             WHERE target_id = ? AND +scope = 0 AND +ts < ? ORDER BY ts DESC, id DESC LIMIT 1

@@ -7,6 +7,7 @@
 // (and the other query shapes) while HistoryWriter ingests at --offered events/s.
 // Not a test: it prints numbers, plus one `BENCH {json}` line per figure for bench/parts/30-history.sh.
 // Every database it creates lives under --dir (a temporary directory by default), removed at exit.
+import Vocabulary
 import CSQLite
 import Foundation
 import History
@@ -47,7 +48,7 @@ func runBench() throws {
 
     /// Synthetic churn: each target has 4 subchannels; 1 in 5 of its events is a channel event.
     @Sendable func makeEvents(_ count: Int, startID: Int = 0, base: Int64) -> [HistoryEvent] {
-        let states = HistoryEvent.State.allCases
+        let states = ConnectivityState.allCases
         let reasons = ["connection refused", "GOAWAY", "health: NOT_SERVING", "resolver update", "connected"]
         return (0..<count).map { i in
             let n = startID + i

@@ -52,7 +52,7 @@ for (label, targets) in [("10k", 205), ("100k", 2041)] {
     }
 }
 
-// Issue 6's pool: 5,000 targets × 3 subchannels. After every pool change the first scrape renders the target
+// The bench's pool: 5,000 targets × 3 subchannels. After every pool change the first scrape renders the target
 // families again (and the first gzip scrape compresses them): a new version per round, through the cache the
 // service uses.
 do {

@@ -5,7 +5,7 @@ public enum ExpositionFormat: Sendable, Hashable, CaseIterable {
     /// OpenMetrics 1.0.0 text.
     case openMetrics
 
-    /// The exact `Content-Type` (METRICS.md; Prometheus 3 fails a scrape on a malformed one).
+    /// The exact `Content-Type` (docs/metrics.md; Prometheus 3 fails a scrape on a malformed one).
     public var contentType: String {
         switch self {
         case .prometheusText: "text/plain; version=0.0.4; charset=utf-8"

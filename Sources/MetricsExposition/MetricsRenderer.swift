@@ -1,6 +1,6 @@
 import SharedBytes
 
-/// Renders a `MetricsSnapshot` as every family of METRICS.md, in the table's order, each family once and
+/// Renders a `MetricsSnapshot` as every family of docs/metrics.md, in the table's order, each family once and
 /// contiguous: the target families family by family straight into the output (``TargetFamiliesWriter``),
 /// then the process-wide families.
 ///

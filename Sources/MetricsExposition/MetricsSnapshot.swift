@@ -1,74 +1,4 @@
-/// A gRPC connectivity state, spelled as gRPC spells it.
-public enum ConnectivityState: String, Sendable, CaseIterable, Hashable {
-    case idle = "IDLE"
-    case connecting = "CONNECTING"
-    case ready = "READY"
-    case transientFailure = "TRANSIENT_FAILURE"
-    case shutdown = "SHUTDOWN"
-
-    var index: Int {
-        switch self {
-        case .idle: 0
-        case .connecting: 1
-        case .ready: 2
-        case .transientFailure: 3
-        case .shutdown: 4
-        }
-    }
-}
-
-/// A subchannel's health as `ccpool_health_check_status` reports it (one-hot over all five).
-public enum HealthStatus: String, Sendable, CaseIterable, Hashable {
-    case serving = "SERVING"
-    case notServing = "NOT_SERVING"
-    case unknown = "UNKNOWN"
-    case serviceUnknown = "SERVICE_UNKNOWN"
-    case disabled = "DISABLED"
-}
-
-/// HTTP/2 error code names (RFC 9113 §7), for `GOAWAY <name>` disconnect reasons.
-public enum HTTP2ErrorCode: String, Sendable, CaseIterable, Hashable {
-    case noError = "NO_ERROR", protocolError = "PROTOCOL_ERROR", internalError = "INTERNAL_ERROR"
-    case flowControlError = "FLOW_CONTROL_ERROR", settingsTimeout = "SETTINGS_TIMEOUT", streamClosed = "STREAM_CLOSED"
-    case frameSizeError = "FRAME_SIZE_ERROR", refusedStream = "REFUSED_STREAM", cancel = "CANCEL"
-    case compressionError = "COMPRESSION_ERROR", connectError = "CONNECT_ERROR", enhanceYourCalm = "ENHANCE_YOUR_CALM"
-    case inadequateSecurity = "INADEQUATE_SECURITY", http11Required = "HTTP_1_1_REQUIRED"
-}
-
-/// Why a subchannel left READY: the closed set of gRPC A94 (SPEC §2.10). Never free error text.
-public enum DisconnectReason: Sendable, Hashable, CaseIterable {
-    case goaway(HTTP2ErrorCode)
-    case subchannelShutdown, connectionReset, connectionTimedOut, connectionAborted, socketError, unknown
-
-    public static let allCases: [DisconnectReason] =
-        HTTP2ErrorCode.allCases.map { .goaway($0) }
-        + [.subchannelShutdown, .connectionReset, .connectionTimedOut, .connectionAborted, .socketError, .unknown]
-
-    /// The `reason` label value.
-    public var label: String {
-        switch self {
-        case .goaway(let code): "GOAWAY \(code.rawValue)"
-        case .subchannelShutdown: "subchannel shutdown"
-        case .connectionReset: "connection reset"
-        case .connectionTimedOut: "connection timed out"
-        case .connectionAborted: "connection aborted"
-        case .socketError: "socket error"
-        case .unknown: "unknown"
-        }
-    }
-
-    var index: Int {
-        switch self {
-        case .goaway(let code): HTTP2ErrorCode.allCases.firstIndex(of: code)!
-        case .subchannelShutdown: HTTP2ErrorCode.allCases.count
-        case .connectionReset: HTTP2ErrorCode.allCases.count + 1
-        case .connectionTimedOut: HTTP2ErrorCode.allCases.count + 2
-        case .connectionAborted: HTTP2ErrorCode.allCases.count + 3
-        case .socketError: HTTP2ErrorCode.allCases.count + 4
-        case .unknown: HTTP2ErrorCode.allCases.count + 5
-        }
-    }
-}
+import Vocabulary
 
 /// The transport security of a target's connections (gRPC A94 `security_level`).
 public enum SecurityLevel: String, Sendable, CaseIterable, Hashable {
@@ -289,7 +219,7 @@ public struct BuildInfo: Sendable, Hashable {
 public struct MetricsSnapshot: Sendable {
     public var version: UInt64
     public var targets: [TargetMetrics]
-    /// METRICS.md **S** families (`metrics.subchannel_series`).
+    /// The **S** families of docs/metrics.md (`metrics.subchannel_series`).
     public var subchannelSeries: Bool
     public var history: HistoryMetrics
     public var configReloads: UInt64

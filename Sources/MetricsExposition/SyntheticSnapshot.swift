@@ -1,3 +1,5 @@
+import Vocabulary
+
 extension MetricsSnapshot {
     /// A deterministic snapshot of `targets` targets with `subchannelsPerTarget` subchannels each, every
     /// counter and histogram non-trivially filled. For tests and benchmarks only; the service builds its
@@ -25,7 +27,7 @@ extension MetricsSnapshot {
                     lastTransitionTime: 1_760_000_000.25 + Double(t), transitions: subTransitions))
             }
             var disconnections = DisconnectCounters()
-            if t % 3 == 0 { disconnections[.goaway(.noError)] = UInt64(t % 5 + 1) }
+            if t % 3 == 0 { disconnections[.goAway(.noError)] = UInt64(t % 5 + 1) }
             if t % 4 == 0 { disconnections[.connectionReset] = 1 }
             var connect = HistogramSnapshot(bounds: HistogramSnapshot.connectBounds)
             for k in 0..<(t % 5 + 1) { connect.observe(0.002 * Double(k + 1) + 0.0001 * Double(t % 10)) }

@@ -1,4 +1,6 @@
-/// The families with series per target, in METRICS.md's order (`ccpool_channels`, a pool-wide family, is
+import Vocabulary
+
+/// The families with series per target, in docs/metrics.md's order (`ccpool_channels`, a pool-wide family, is
 /// written by the renderer right after `channelTransitions`).
 enum TargetFamily: Int, CaseIterable {
     case channelState, channelTransitions
@@ -55,7 +57,7 @@ enum TargetFamily: Int, CaseIterable {
         }
     }
 
-    /// METRICS.md's **S** families, left out with `metrics.subchannel_series: false`.
+    /// The **S** families of docs/metrics.md, left out with `metrics.subchannel_series: false`.
     var isSubchannelSeries: Bool {
         switch self {
         case .subchannelState, .subchannelTransitions, .lastTransitionTimestamp, .healthCheckStatus: true
@@ -142,7 +144,7 @@ struct TargetFamiliesWriter: ~Copyable {
         stateLabels = ConnectivityState.allCases.map { closingLabel("state", $0.rawValue) }
         toLabels = ConnectivityState.allCases.map { closingLabel("to", $0.rawValue) }
         statusLabels = HealthStatus.allCases.map { closingLabel("status", $0.rawValue) }
-        reasonLabels = DisconnectReason.allCases.map { closingLabel("reason", $0.label) }
+        reasonLabels = DisconnectReason.allCases.map { closingLabel("reason", $0.description) }
         for level in SecurityLevel.allCases { securityLabels[level] = closingLabel("security_level", level.rawValue) }
     }
 
@@ -182,7 +184,7 @@ struct TargetFamiliesWriter: ~Copyable {
         firstSubchannel.append(subchannelHeads.count)
     }
 
-    /// Every target family with its samples, and `ccpool_channels` and `ccpool_targets`, in METRICS.md's order.
+    /// Every target family with its samples, and `ccpool_channels` and `ccpool_targets`, in docs/metrics.md's order.
     func write(into w: inout ExpositionWriter) {
         write(TargetFamily.allCases[...], into: &w)
     }

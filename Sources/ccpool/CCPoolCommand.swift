@@ -1,7 +1,7 @@
 import ArgumentParser
 import CCPoolService
 
-/// The `ccpool` executable: one binary, one subcommand per job (API.md §CLI).
+/// The `ccpool` executable: one binary, one subcommand per job (docs/api.md).
 @main
 struct CCPoolCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,7 @@ import ArgumentParser
 import CCPoolService
 import Foundation
 
-/// A flag for every top-level setting (API.md: flag > `CCPOOL_*` variable > file > default).
+/// A flag for every top-level setting (docs/configuration.md: flag > `CCPOOL_*` variable > file > default).
 /// Values stay text here: the configuration loader validates them with the same messages for
 /// every source.
 struct SettingOptions: ParsableArguments {

@@ -18,7 +18,7 @@ struct CMicroHTTPDLinkTests {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
 
         let handler: MHD_AccessHandlerCallback = { _, connection, _, _, _, _, _, requestContext in
-            // Answer on the second call so MHD keeps the connection alive (NOTES.md).
+            // Answer on the second call so MHD keeps the connection alive (libmicrohttpd closes it otherwise).
             guard let requestContext else { return .NO }
             if requestContext.pointee == nil {
                 requestContext.pointee = UnsafeMutableRawPointer(bitPattern: 1)

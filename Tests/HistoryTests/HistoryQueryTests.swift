@@ -1,3 +1,4 @@
+import Vocabulary
 import CSQLite
 import Foundation
 @testable import History
@@ -81,8 +82,8 @@ import Testing
                 time: base + Int64.random(in: 0..<1_000_000_000, using: &rng),  // not monotonic in id
                 target: targets.randomElement(using: &rng)!, scope: channel ? .channel : .subchannel,
                 subchannel: channel ? nil : sub, address: channel ? nil : "10.0.0.\(sub):443",
-                from: HistoryEvent.State.allCases.randomElement(using: &rng)!,
-                to: HistoryEvent.State.allCases.randomElement(using: &rng)!, reason: "r"))
+                from: ConnectivityState.allCases.randomElement(using: &rng)!,
+                to: ConnectivityState.allCases.randomElement(using: &rng)!, reason: "r"))
         }
         // Many small batches, with times out of id order, so `since` goes through event_batches for real.
         var configuration = HistoryWriter.Configuration()
@@ -95,9 +96,9 @@ import Testing
         for _ in 0..<150 {
             var query = HistoryQuery(limit: Int.random(in: 1...400, using: &rng))
             if Bool.random(using: &rng) { query.target = (targets + ["nobody"]).randomElement(using: &rng) }
-            if Int.random(in: 0..<3, using: &rng) == 0 { query.scope = HistoryEvent.Scope.allCases.randomElement(using: &rng) }
+            if Int.random(in: 0..<3, using: &rng) == 0 { query.scope = TransitionScope.allCases.randomElement(using: &rng) }
             if Int.random(in: 0..<3, using: &rng) == 0 { query.subchannel = Int64.random(in: 0..<13, using: &rng) }
-            if Int.random(in: 0..<3, using: &rng) == 0 { query.to = HistoryEvent.State.allCases.randomElement(using: &rng) }
+            if Int.random(in: 0..<3, using: &rng) == 0 { query.to = ConnectivityState.allCases.randomElement(using: &rng) }
             if Bool.random(using: &rng) { query.since = base + Int64.random(in: 0..<1_000_000_000, using: &rng) }
             if Bool.random(using: &rng) { query.until = (query.since ?? base) + Int64.random(in: 0..<600_000_000, using: &rng) }
             let expected = model.enumerated().filter { _, e in
@@ -174,7 +175,7 @@ import Testing
         let path = try migratedDatabase(in: dir)
         let now: Int64 = 1_700_000_000_000_000
         let start = now - 60_000_000
-        func channel(_ t: Int64, _ from: HistoryEvent.State, _ to: HistoryEvent.State, target: String = "p") -> HistoryEvent {
+        func channel(_ t: Int64, _ from: ConnectivityState, _ to: ConnectivityState, target: String = "p") -> HistoryEvent {
             HistoryEvent(time: t, target: target, scope: .channel, from: from, to: to)
         }
         let writer = try HistoryWriter(path: path)

@@ -1,3 +1,4 @@
+import Vocabulary
 import CSQLite
 import Foundation
 @testable import History
@@ -70,7 +71,7 @@ import Testing
                 time: base + Int64(n) * 1_000_000 + Int64.random(in: 0..<500_000, using: &rng), target: target,
                 scope: channel ? .channel : .subchannel, subchannel: channel ? nil : sub,
                 address: channel || n % 5 == 0 ? nil : "10.0.0.\(sub):443",
-                from: HistoryEvent.State.allCases[n % 5], to: HistoryEvent.State.allCases[(n * 3 + 1) % 5],
+                from: ConnectivityState.allCases[n % 5], to: ConnectivityState.allCases[(n * 3 + 1) % 5],
                 reason: n % 7 == 0 ? "" : "reason \(n % 11)")))
         }
         do {

@@ -15,7 +15,7 @@ enum Fixtures {
         var sub2Transitions = StateCounters()
         sub2Transitions[.connecting] = 1
         var disconnections = DisconnectCounters()
-        disconnections[.goaway(.noError)] = 1
+        disconnections[.goAway(.noError)] = 1
         disconnections[.connectionReset] = 1
         var connect = HistogramSnapshot(bounds: [0.01, 0.1, 1])
         connect.observe(0.005)
@@ -72,7 +72,7 @@ enum Fixtures {
 
     static var directory: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent() }
 
-    /// Every family of METRICS.md: name (as written in the table), type, labels (without `le`).
+    /// Every family of docs/metrics.md: name (as written in the table), type, labels (without `le`).
     static let families: [(name: String, type: String, labels: Set<String>)] = [
         ("ccpool_channel_state", "gauge", ["target", "state"]),
         ("ccpool_channel_state_transitions_total", "counter", ["target", "to"]),

@@ -1,12 +1,13 @@
 import MetricsExposition
 import SharedBytes
 import Testing
+import Vocabulary
 
 /// The target families are written by a specialised writer (label sets laid out once, lines copied from
 /// pieces). These tests hold it to a plain reference written here with the writer's public sample API, one
 /// label at a time, over snapshots that stress what the pieces must get right.
 @Suite struct TargetFamiliesTests {
-    /// METRICS.md's target families, the obvious way.
+    /// docs/metrics.md's target families, the obvious way.
     static func reference(_ snapshot: MetricsSnapshot, format: ExpositionFormat) -> [UInt8] {
         var w = ExpositionWriter(format: format)
         let states = ConnectivityState.allCases
@@ -39,7 +40,7 @@ import Testing
         w.family("ccpool_subchannel_connection_attempts_failed_total", .counter, help: "Connection passes that failed (gRPC A94).")
         each { one("ccpool_subchannel_connection_attempts_failed_total", $0, $0.connectionAttemptsFailed) }
         w.family("ccpool_subchannel_disconnections_total", .counter, help: "Subchannels leaving READY, by reason (gRPC A94).")
-        each { t in for reason in DisconnectReason.allCases where t.disconnections[reason] > 0 { w.beginSample("ccpool_subchannel_disconnections_total"); w.label("target", t.name); w.label("reason", reason.label); w.endSample(t.disconnections[reason]) } }
+        each { t in for reason in DisconnectReason.allCases where t.disconnections[reason] > 0 { w.beginSample("ccpool_subchannel_disconnections_total"); w.label("target", t.name); w.label("reason", reason.description); w.endSample(t.disconnections[reason]) } }
         w.family("ccpool_subchannel_open_connections", .gauge, help: "Open transports (gRPC A94).")
         each { t in w.beginSample("ccpool_subchannel_open_connections"); w.label("target", t.name); w.label("security_level", t.securityLevel.rawValue); w.endSample(t.openConnections) }
         w.family("ccpool_subchannel_connect_duration_seconds", .histogram, help: "Time from the start of a connection pass to READY.")
@@ -95,7 +96,7 @@ import Testing
         snapshot.targets[6].subchannels = []
         snapshot.targets[7].subchannels = [snapshot.targets[7].subchannels[0]]
         snapshot.targets[8].name = "ünïcödé-目標"
-        snapshot.targets[9].disconnections[.goaway(.http11Required)] = 9
+        snapshot.targets[9].disconnections[.goAway(.http11Required)] = 9
         snapshot.targets[9].disconnections[.unknown] = 1
         return snapshot
     }

@@ -1,6 +1,7 @@
 import NIOCore
 
-/// gRPC connection backoff (SPEC §2.8, gRPC's connection-backoff.md), configurable per target.
+/// gRPC connection backoff (docs/connection.md, "Subchannels" 8, gRPC's connection-backoff.md), configurable per
+/// target.
 ///
 /// `delay(afterFailures: 0)` is exactly `baseDelay`; after n > 0 failures it is
 /// `min(baseDelay × multiplierⁿ, maxDelay) × uniform(1 − jitter, 1 + jitter)`.

@@ -1,4 +1,5 @@
 import NIOCore
+import Vocabulary
 
 /// A load-balancing policy (grpc-go's `balancer.Balancer`).
 ///
@@ -102,7 +103,7 @@ public protocol SubConn: AnyObject {
     var addresses: [Address] { get }
     /// The address of the live connection while READY.
     var connectedAddress: Address? { get }
-    /// Replaces the address list (SPEC §2.6).
+    /// Replaces the address list (docs/connection.md, "Subchannels" 6).
     func updateAddresses(_ addresses: [Address])
     /// Starts connecting if IDLE; asynchronous: it never re-enters the balancer.
     func connect()

@@ -1,4 +1,5 @@
 import NIOCore
+import Vocabulary
 
 /// A balancer state machine's name for one of its SubConns.
 ///

@@ -1,4 +1,6 @@
-/// Aggregates SubConn states into a channel state (SPEC §4; grpc-go's
+import Vocabulary
+
+/// Aggregates SubConn states into a channel state (docs/connection.md, "Balancers"; grpc-go's
 /// `balancer.ConnectivityStateEvaluator`).
 ///
 /// It counts SubConns per state and moves one count per recorded transition, so every

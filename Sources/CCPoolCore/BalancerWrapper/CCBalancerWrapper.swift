@@ -1,7 +1,7 @@
 import NIOCore
 
 /// The seed's `ccBalancerWrapper`: sits between a channel and its balancer and serialises every
-/// call into the balancer (SPEC §3).
+/// call into the balancer (docs/connection.md, "Between the channel and its balancer").
 ///
 /// The serializer is the event loop's FIFO plus a guard: work raised while the balancer is
 /// running (by the balancer itself, or by anyone it calls) is queued and runs after the current

@@ -1,5 +1,6 @@
 import NIOCore
 import Synchronization
+import Vocabulary
 
 /// The seed's `scStateUpdateBuffer`: an unbounded, ordered, multi-producer buffer of SubConn
 /// state updates on their way into a balancer.
@@ -52,7 +53,8 @@ public final class SubConnStateBuffer<Element: Sendable>: Sendable {
     /// How many updates wait to be drained.
     public var count: Int { state.withLock { $0.items.count } }
 
-    /// Stops accepting updates and discards the pending ones (the balancer is closed: SPEC §3).
+    /// Stops accepting updates and discards the pending ones (the balancer is closed: docs/connection.md, "Between
+    /// the channel and its balancer").
     public func close() {
         state.withLock { state in
             state.closed = true

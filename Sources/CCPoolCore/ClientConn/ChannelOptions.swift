@@ -1,4 +1,4 @@
-/// How a channel dials and balances: a target entry's settings (API.md `TargetSpec`).
+/// How a channel dials and balances: a target entry's settings (the API's `TargetSpec`, docs/api.md).
 public struct ChannelOptions: Sendable {
     public var serviceConfig: ServiceConfig
     public var backoff: BackoffConfiguration

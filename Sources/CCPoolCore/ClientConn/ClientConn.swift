@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import Vocabulary
 
 /// One channel (grpc-go's `ClientConn`) to one target: a resolver, a balancer behind its
 /// ``CCBalancerWrapper``, the subchannels the balancer creates, the picker, and the aggregated
@@ -12,7 +13,7 @@ import NIOCore
 public final class ClientConn {
     public private(set) var target: Target
     public let eventLoop: any EventLoop
-    /// Picks from any thread (SPEC §6).
+    /// Picks from any thread (docs/connection.md, "Picks").
     public let picks: PickerState
 
     public private(set) var state: ConnectivityState = .idle
@@ -242,8 +243,8 @@ public final class ClientConn {
         return handle
     }
 
-    /// SPEC §3: the picker is swapped before the state is published; updates from a closed
-    /// balancer are ignored.
+    /// docs/connection.md, "Between the channel and its balancer": the picker is swapped before the state is
+    /// published; updates from a closed balancer are ignored.
     fileprivate func balancerDidUpdate(_ update: BalancerState, from wrapper: CCBalancerWrapper) {
         guard !wrapper.isClosed, state != .shutdown else { return }
         if wrapper === pendingWrapper {

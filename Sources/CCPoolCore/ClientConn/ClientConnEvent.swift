@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// One channel state change.
 public struct ChannelTransition: Hashable, Sendable {
@@ -37,7 +38,7 @@ public protocol ClientConnObserver: AnyObject {
 
 /// Whether an IDLE channel is reconnected at once (ccpool's default) or on the first pick.
 public enum IdleMode: String, Sendable, Hashable {
-    /// ccpool keeps channels connected: IDLE → exitIdle immediately (SPEC §5, **ccpool:**).
+    /// ccpool keeps channels connected: IDLE → exitIdle immediately (docs/connection.md, "Balancers", **ccpool:**).
     case connected
     /// gRPC's behaviour: connect when a pick needs a connection.
     case lazy

@@ -2,7 +2,7 @@ import NIOCore
 import Synchronization
 
 /// The channel's current picker, readable from any thread, and picks with wait-for-ready and a
-/// deadline (SPEC §6).
+/// deadline (docs/connection.md, "Picks").
 ///
 /// Each published picker is a new *generation*; a waiting pick asks each generation at most
 /// once. Picks never touch the loop-confined channel: they read an immutable picker under a

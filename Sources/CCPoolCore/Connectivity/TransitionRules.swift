@@ -1,7 +1,9 @@
 import Logging
 import Synchronization
+import Vocabulary
 
-/// The one place that knows which connectivity-state moves are legal (SPEC §1).
+/// The one place that knows which connectivity-state moves are legal (docs/connection.md, "States and the rules on
+/// moves").
 ///
 /// Every transition ccpool records, delivers or counts goes through ``check(from:to:scope:)``.
 /// An illegal move is a bug in ccpool: debug builds stop on an assertion so that tests catch it;

@@ -2,7 +2,7 @@ import NIOCore
 import NIOHTTP2
 
 /// Starts `grpc.health.v1.Health` RPCs on an HTTP/2 connection that is already READY: the
-/// subchannel's own connection (SPEC §7), or one a test or the CLI dialled.
+/// subchannel's own connection (docs/connection.md, "Health checking"), or one a test or the CLI dialled.
 ///
 /// Every RPC has a deadline: `Check` its `timeout`; `Watch`, a long-lived stream, a
 /// first-response deadline and an optional overall one. Calls are loop-confined and cost one

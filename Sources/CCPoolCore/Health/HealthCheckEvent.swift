@@ -6,8 +6,8 @@
 public enum HealthCheckEvent: Hashable, Sendable {
     /// A `HealthCheckResponse` arrived.
     case status(ServingStatus)
-    /// The call ended. UNIMPLEMENTED means the server has no health service (SPEC §7: READY with
-    /// health DISABLED); DEADLINE_EXCEEDED covers both the first-response deadline and the
-    /// overall one; UNAVAILABLE a connection that closed under the call.
+    /// The call ended. UNIMPLEMENTED means the server has no health service (docs/connection.md, "Health checking":
+    /// READY with health DISABLED); DEADLINE_EXCEEDED covers both the first-response deadline and the overall one;
+    /// UNAVAILABLE a connection that closed under the call.
     case finished(GRPCStatus)
 }

@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// `grpc.health.v1.HealthCheckResponse.ServingStatus`, as it travels on the wire.
 ///
 /// proto3 enums are open: a value this build does not know is kept as ``unrecognized(_:)`` rather
@@ -51,6 +53,18 @@ public enum ServingStatus: Hashable, Sendable, CustomStringConvertible {
         default:
             guard let value = Int32(name) else { return nil }
             self.init(rawValue: value)
+        }
+    }
+}
+
+extension HealthStatus {
+    /// The API form of a status received on the wire; values this build does not know read `UNKNOWN`.
+    public init(_ status: ServingStatus) {
+        switch status {
+        case .serving: self = .serving
+        case .notServing: self = .notServing
+        case .serviceUnknown: self = .serviceUnknown
+        case .unknown, .unrecognized: self = .unknown
         }
     }
 }

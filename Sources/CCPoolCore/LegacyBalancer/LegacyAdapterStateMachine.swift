@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// The legacy v1 adapter's rules as a value (grpc-go v1.20's `balancerWrapper`): inputs in,
 /// ``BalancerAction``s out.
 ///

@@ -1,4 +1,5 @@
 import NIOCore
+import Vocabulary
 
 /// pick_first's rules as a value (grpc-go's `pickfirstleaf`, gRPC A61/A62): inputs in,
 /// ``BalancerAction``s out.

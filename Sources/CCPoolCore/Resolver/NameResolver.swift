@@ -46,7 +46,8 @@ public protocol NameResolver: AnyObject {
 public struct ResolverContext: Sendable {
     /// The loop the resolver and its channel live on.
     public var eventLoop: any EventLoop
-    /// Backoff for failed resolutions (SPEC §8: DNS failures back off as §2.8).
+    /// Backoff for failed resolutions (docs/connection.md, "Targets and resolvers": DNS failures back off like
+    /// connections).
     public var backoff: BackoffConfiguration
 
     public init(eventLoop: any EventLoop, backoff: BackoffConfiguration = .init()) {

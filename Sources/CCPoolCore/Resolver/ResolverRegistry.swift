@@ -1,4 +1,5 @@
-/// The resolver builders known to a process, by scheme, and target parsing (SPEC §8).
+/// The resolver builders known to a process, by scheme, and target parsing (docs/connection.md, "Targets and
+/// resolvers").
 ///
 /// A value type: build one at start-up (``standard`` plus anything tests add) and pass it down.
 public struct ResolverRegistry: Sendable {

@@ -1,4 +1,4 @@
-/// A parsed gRPC target URI (SPEC §8, gRPC's naming.md).
+/// A parsed gRPC target URI (docs/connection.md, "Targets and resolvers", gRPC's naming.md).
 ///
 /// `scheme://authority/endpoint` or the opaque `scheme:endpoint`. A target with no scheme, or a
 /// scheme no resolver is registered for, means `dns:///` followed by the whole input; the

@@ -1,3 +1,5 @@
+import Vocabulary
+
 /// round_robin's rules as a value (grpc-go's base balancer with the round-robin picker): inputs
 /// in, ``BalancerAction``s out.
 ///

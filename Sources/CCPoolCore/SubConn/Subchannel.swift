@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import Vocabulary
 
 /// A subchannel (grpc-go's addrConn): keeps at most one HTTP/2 connection to one of its
 /// addresses, following ``SubchannelStateMachine``'s rules, and reports every event to its
@@ -24,12 +25,12 @@ public final class Subchannel {
     private var connection: (attemptID: Int, handle: any ConnectionHandle)?
     private var passDeadlineTimer: Scheduled<Void>?
     private var backoffTimer: Scheduled<Void>?
-    /// The grpc.health.v1 service to watch once connected (SPEC §7), or nil.
+    /// The grpc.health.v1 service to watch once connected (docs/connection.md, "Health checking"), or nil.
     public let healthCheckService: String?
     private var healthCall: HealthCheckCall?
     private var healthRetryTimer: Scheduled<Void>?
 
-    /// Keepalive in force; doubled when the server complains of too many pings (SPEC §2.9).
+    /// Keepalive in force; doubled when the server complains of too many pings (docs/connection.md, "Subchannels" 9).
     public private(set) var keepalive: KeepaliveConfiguration?
 
     private var isHandling = false
@@ -82,13 +83,13 @@ public final class Subchannel {
     /// implement it), UNKNOWN until the server answers.
     public var health: HealthStatus { machine.health }
 
-    /// Starts a connection pass if IDLE (SPEC §2.1); does nothing otherwise.
+    /// Starts a connection pass if IDLE (docs/connection.md, "Subchannels" 1); does nothing otherwise.
     public func connect() { handle(.connect) }
 
-    /// Replaces the address list (SPEC §2.6).
+    /// Replaces the address list (docs/connection.md, "Subchannels" 6).
     public func updateAddresses(_ addresses: [Address]) { handle(.updateAddresses(addresses)) }
 
-    /// Moves to SHUTDOWN (delivered last) and closes the transport (SPEC §2.7).
+    /// Moves to SHUTDOWN (delivered last) and closes the transport (docs/connection.md, "Subchannels" 7).
     public func shutdown() { handle(.shutdown) }
 
     // MARK: Input handling
@@ -136,7 +137,7 @@ public final class Subchannel {
                     self.keepalive = keepalive
                     emit(.keepaliveThrottled(keepaliveTime: keepalive.time))
                 }
-                return machine.connectionLost(attemptID: attemptID, reason: .goAway(code), detail: nil)
+                return machine.connectionLost(attemptID: attemptID, reason: DisconnectReason(goAway: code), detail: nil)
                     + [.closeConnection(attemptID: attemptID)]
             case .closed(let reason, let detail):
                 forget(attemptID)
@@ -247,8 +248,8 @@ public final class Subchannel {
             guard let self else { return }
             if case .finished(let status) = event, status.code != .unimplemented {
                 // A health stream that fails because its connection is closing fails first: let the
-                // transport's own close (and its disconnect reason, SPEC §2.5) arrive, then look again.
-                // If the connection is gone by then, the machine ignores this stale health event.
+                // transport's own close (and its disconnect reason, docs/connection.md, "Subchannels" 5) arrive,
+                // then look again. If the connection is gone by then, the machine ignores this stale health event.
                 self.eventLoop.assumeIsolated().execute { self.handle(.health(attemptID: attemptID, event)) }
                 return
             }

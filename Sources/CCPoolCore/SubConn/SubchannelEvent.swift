@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import Vocabulary
 
 /// One subchannel state change, as history, metrics and balancers see it.
 public struct SubchannelTransition: Hashable, Sendable {
@@ -12,7 +13,7 @@ public struct SubchannelTransition: Hashable, Sendable {
     public var address: Address?
     /// Short human text: "connection refused", "GOAWAY NO_ERROR", "backoff elapsed", ...
     public var reason: String
-    /// Set on every move out of READY: the closed-set reason for metrics (SPEC §2.10).
+    /// Set on every move out of READY: the closed-set reason for metrics (docs/connection.md, "Subchannels" 10).
     public var disconnectReason: DisconnectReason?
 
     public init(
@@ -41,7 +42,7 @@ public enum SubchannelEvent: Hashable, Sendable {
     case reresolutionRequested
     /// The server said "too_many_pings": the keepalive interval was doubled to `keepaliveTime`.
     case keepaliveThrottled(keepaliveTime: TimeAmount)
-    /// The health-check status shown by the API changed (SPEC §7).
+    /// The health-check status shown by the API changed (docs/connection.md, "Health checking").
     case healthChanged(HealthStatus)
     /// The balancer replaced the address list (emitted before any transition it causes).
     case addressesUpdated([Address])

@@ -1,4 +1,5 @@
 import NIOCore
+import Vocabulary
 
 /// The subchannel's (grpc-go's addrConn's) rules as a pure value type: inputs in, actions out.
 ///
@@ -14,7 +15,7 @@ import NIOCore
 /// ```
 ///
 /// A *pass* tries the addresses in order under one deadline,
-/// `now + max(minConnectTimeout, backoff(n))`; the first success wins (SPEC §2.2–2.3). A failed
+/// `now + max(minConnectTimeout, backoff(n))`; the first success wins (docs/connection.md, "Subchannels" 2–3). A failed
 /// pass reports its first error, asks for re-resolution, waits `backoff(n)` in TF, then goes IDLE
 /// with `n + 1` (§2.4). There is no automatic reconnect from IDLE: the balancer decides (§2.5).
 ///
@@ -27,8 +28,8 @@ struct SubchannelStateMachine {
         case ready(Connected)
         case transientFailure
         case shutdown
-        /// Transport up, health checking decides (SPEC §7): CONNECTING until the first answer,
-        /// TRANSIENT_FAILURE while the server is not serving or the health stream is retrying.
+        /// Transport up, health checking decides (docs/connection.md, "Health checking"): CONNECTING until the
+        /// first answer, TRANSIENT_FAILURE while the server is not serving or the health stream is retrying.
         case checkingHealth(Connected, HealthPhase)
     }
 
@@ -179,7 +180,7 @@ struct SubchannelStateMachine {
         return succeeded + [.transition(from: .connecting, to: .ready, address: address, reason: "connected", disconnect: nil)]
     }
 
-    // MARK: Health checking (SPEC §7)
+    // MARK: Health checking (docs/connection.md, "Health checking")
 
     /// A health message arrived on the connection of `attemptID`.
     mutating func healthStatus(attemptID: Int, _ status: ServingStatus) -> [Action] {

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOSSL
 import NIOHTTP2
+import Vocabulary
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP2
+import Vocabulary
 import NIOPosix
 import NIOSSL
 
@@ -12,7 +13,7 @@ import Darwin
 #endif
 
 /// Dials real HTTP/2 connections with SwiftNIO: TCP or a Unix socket, TLS when configured, the
-/// client preface, then waits for the server's SETTINGS (SPEC §2.3).
+/// client preface, then waits for the server's SETTINGS (docs/connection.md, "Subchannels" 3).
 public struct HTTP2Connector: SubchannelConnector {
     private let tls: TLSClientContext?
 
@@ -149,7 +150,7 @@ final class HTTP2Connection: ConnectionHandle {
         case .handshaking(let channel):
             state = .finished
             channel.close(promise: nil)
-            report(.failed(ConnectFailure("GOAWAY \(DisconnectReason.name(of: code)) during handshake")))
+            report(.failed(ConnectFailure("GOAWAY \(HTTP2ErrorName.text(of: code)) during handshake")))
         case .ready:
             report(.goAway(code, debugData: debugData))
         case .dialling, .finished:

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP2
+import Vocabulary
 
 /// What a connection attempt reports to its subchannel, on the subchannel's loop.
 ///
@@ -7,7 +8,7 @@ import NIOHTTP2
 /// with ``closed`` (possibly preceded by ``goAway``). Nothing is reported after the subchannel
 /// itself called ``ConnectionHandle/close()``.
 public enum ConnectionEvent: Hashable, Sendable {
-    /// TCP (and TLS) is up and the server's SETTINGS frame arrived (SPEC §2.3).
+    /// TCP (and TLS) is up and the server's SETTINGS frame arrived (docs/connection.md, "Subchannels" 3).
     case ready
     /// The attempt failed before ``ready``.
     case failed(ConnectFailure)
@@ -39,7 +40,7 @@ public protocol SubchannelConnector: Sendable {
     ) -> any ConnectionHandle
 }
 
-/// HTTP/2 keepalive (SPEC §2.9): a PING every `time`; no ACK within `timeout` closes the
+/// HTTP/2 keepalive (docs/connection.md, "Subchannels" 9): a PING every `time`; no ACK within `timeout` closes the
 /// connection with "connection timed out".
 public struct KeepaliveConfiguration: Hashable, Sendable {
     public var time: TimeAmount

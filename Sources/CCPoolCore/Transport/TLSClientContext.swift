@@ -1,7 +1,7 @@
 import NIOCore
 import NIOSSL
 
-/// A target's TLS settings (API.md `tls`), as file paths.
+/// A target's TLS settings (the API's `tls`, docs/api.md), as file paths.
 public struct TLSSettings: Hashable, Sendable {
     public var caFile: String?
     public var certFile: String?

@@ -1,4 +1,5 @@
 import CCPoolCore
+import ChannelPool
 import Foundation
 import History
 import HTTPServer
@@ -6,7 +7,7 @@ import MetricsExposition
 import NIOCore
 import Synchronization
 
-/// Every route of API.md, wired to the running service.
+/// Every route of docs/api.md, wired to the running service.
 ///
 /// Handlers run on libmicrohttpd's threads: they read snapshots, do blocking reads on read-only
 /// SQLite connections, and wait on event-loop futures at most — never on Swift concurrency.

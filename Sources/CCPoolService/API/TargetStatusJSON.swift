@@ -1,7 +1,9 @@
 import CCPoolCore
+import ChannelPool
 import History
+import Vocabulary
 
-/// API.md's `TargetStatus`, from a pool snapshot.
+/// the API's `TargetStatus` (docs/api.md), from a pool snapshot.
 enum TargetStatusJSON {
     static func write(_ target: TargetSnapshot, to json: inout JSONWriter) {
         let stats = target.stats
@@ -37,7 +39,7 @@ enum TargetStatusJSON {
         }
     }
 
-    /// API.md lists SERVING, NOT_SERVING, UNKNOWN and DISABLED; the server's SERVICE_UNKNOWN is
+    /// The API lists SERVING, NOT_SERVING, UNKNOWN and DISABLED; the server's SERVICE_UNKNOWN is
     /// shown as NOT_SERVING there (the metrics keep the distinction).
     static func apiHealth(_ health: HealthStatus) -> String {
         health == .serviceUnknown ? HealthStatus.notServing.rawValue : health.rawValue

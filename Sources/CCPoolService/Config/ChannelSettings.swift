@@ -33,7 +33,7 @@ extension TargetSpec {
     }
 
     /// Which parts of a target spec differ between two versions, so the pool rebuilds only what
-    /// changed (issue 6): a new URI re-resolves, a new service config swaps the balancer, new
+    /// changed: a new URI re-resolves, a new service config swaps the balancer, new
     /// connection settings (TLS, keepalive, backoff, idle) rebuild the subchannels, new labels
     /// touch no connection at all.
     public struct Changes: OptionSet, Hashable, Sendable, CustomStringConvertible {

@@ -1,6 +1,6 @@
 /// The difference between the running targets and a newly loaded set, for SIGHUP reloads: the
 /// pool adds, rebuilds the changed part of, and removes exactly these, and leaves the unchanged
-/// channels alone (API.md "Configuration").
+/// channels alone (docs/api.md).
 ///
 /// Every list is sorted by name, so logs and tests are stable.
 public struct ConfigDiff: Sendable, Equatable {

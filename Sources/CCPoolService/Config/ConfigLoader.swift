@@ -102,7 +102,7 @@ public enum ConfigLoader {
         switch (settings.shardIndex, settings.shardCount) {
         case (let index?, nil):
             diagnostics.append(.init(origin: winners[.shardIndex] ?? .none, path: "shard_index", message: "shard_index \(index) needs shard_count"))
-        // shard_count alone is fine: the index comes from a hostname ending in -N (API.md).
+        // shard_count alone is fine: the index comes from a hostname ending in -N (docs/api.md).
         case (let index?, let count?) where index >= count:
             diagnostics.append(.init(origin: winners[.shardIndex] ?? .none, path: "shard_index", message: "must be below shard_count (\(count)), got \(index)"))
         default: break

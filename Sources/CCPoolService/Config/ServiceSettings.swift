@@ -1,7 +1,7 @@
 import Logging
 
 /// The whole configuration of a `ccpool serve` process: the top-level settings of the YAML file
-/// (after environment and flag overrides) and its targets (API.md "Configuration").
+/// (after environment and flag overrides) and its targets (docs/api.md).
 ///
 /// A value is always valid: ``ConfigLoader`` builds it only when every check passed. The
 /// ``embeddedDefault`` is what runs without a config file.
@@ -17,7 +17,7 @@ public struct ServiceSettings: Sendable, Equatable {
     /// `admin_token_file`: where the admin bearer token is; nil with no `CCPOOL_ADMIN_TOKEN`
     /// means the admin endpoints answer 403 `admin_disabled`. ``AdminToken`` reads it.
     public var adminTokenFile: String?
-    /// `metrics.subchannel_series`; default true (METRICS.md).
+    /// `metrics.subchannel_series`; default true (docs/metrics.md).
     public var metricsSubchannelSeries: Bool
     /// `shutdown_deadline`: how long SIGTERM may take; default 10 s.
     public var shutdownDeadline: DurationText
@@ -65,7 +65,7 @@ public struct ServiceSettings: Sendable, Equatable {
         sources = Dictionary(uniqueKeysWithValues: SettingKey.allCases.map { ($0, .default) })
     }
 
-    /// Listen on 127.0.0.1:9090, database `./ccpool.db`, no targets (API.md).
+    /// Listen on 127.0.0.1:9090, database `./ccpool.db`, no targets (docs/api.md).
     public static let embeddedDefault = ServiceSettings()
 
     /// Event loops to run: `shards`, or `cores` when it is 0.

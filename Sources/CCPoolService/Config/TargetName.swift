@@ -1,4 +1,4 @@
-/// A target's name: 1–128 characters of `[A-Za-z0-9._-]` (API.md "Names"), except `.` and `..`.
+/// A target's name: 1–128 characters of `[A-Za-z0-9._-]` (docs/api.md), except `.` and `..`.
 ///
 /// The name is the target's identity everywhere (URL path segment, metrics label `target`,
 /// history rows), so the alphabet is kept to characters that need no escaping in any of them.

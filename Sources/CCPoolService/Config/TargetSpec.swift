@@ -1,7 +1,7 @@
 import CCPoolCore
 import NIOCore
 
-/// What one target of the pool should be: its URI and its channel settings (API.md `TargetSpec`).
+/// What one target of the pool should be: its URI and its channel settings (the API's `TargetSpec`, docs/api.md).
 ///
 /// The same shape arrives from a config file entry (plus its `name`) and from the admin API's
 /// `PUT /v1/targets/{name}` body; both go through the same checks, so a value that is valid in
@@ -94,7 +94,7 @@ public struct TargetSpec: Sendable, Hashable {
         self.backoff = backoff
     }
 
-    /// The defaults of SPEC.md §2.8/§2.9: gRPC backoff (1 s, ×1.6, ±20 %, 120 s, 20 s), no
+    /// The defaults of docs/connection.md, "Subchannels" 8 and 9: gRPC backoff (1 s, ×1.6, ±20 %, 120 s, 20 s), no
     /// keepalive unless given (its timeout defaulting to 20 s), `idle: connected`, plaintext.
     public static let defaultBackoff = BackoffConfiguration()
     public static let defaultKeepaliveTimeout = TimeAmount.seconds(20)

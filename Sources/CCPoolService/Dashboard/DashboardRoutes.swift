@@ -1,3 +1,4 @@
+import ChannelPool
 import Foundation
 import History
 import HTTPServer

@@ -1,4 +1,5 @@
 import CCPoolCore
+import ChannelPool
 import Foundation
 
 /// `GET /`: every target with its channel state, counts per state, subchannel counts, a filter, sorting and

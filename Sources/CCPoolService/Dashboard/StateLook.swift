@@ -1,7 +1,9 @@
+import Vocabulary
+
 /// How the dashboard shows a connectivity state: its label, a shape (so no state is told by colour alone),
 /// its CSS class, and its rank when sorting "worst first".
 ///
-/// Keyed by the gRPC spelling, which the pool's `ConnectivityState` and the history's `HistoryEvent.State`
+/// Keyed by the gRPC spelling, which the pool's `ConnectivityState` and the history's `ConnectivityState`
 /// share.
 struct StateLook: Sendable {
     /// `READY`, as gRPC writes it (also the CSS class suffix: `st-READY`).

@@ -1,4 +1,5 @@
 import CCPoolCore
+import ChannelPool
 import History
 
 /// `GET /ui/targets/{name}`: one target's spec, subchannels, state timeline, latest events and availability.

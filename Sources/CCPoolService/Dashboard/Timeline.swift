@@ -1,3 +1,4 @@
+import Vocabulary
 import History
 
 /// The state timeline of one target over a window: one band for the channel and one per subchannel, each a
@@ -23,11 +24,11 @@ struct Timeline: Sendable, Equatable {
     /// One run of a state. `reason` and `from` come from the event that started it; a segment that was
     /// already running when the window opened starts at the window with the event that set it (before).
     struct Segment: Sendable, Equatable {
-        var state: HistoryEvent.State
+        var state: ConnectivityState
         var start: Int64
         var end: Int64
         /// The state before (nil when the segment starts with the window and nothing earlier is known).
-        var from: HistoryEvent.State?
+        var from: ConnectivityState?
         /// The reason of the transition into `state` ("" when none was recorded).
         var reason: String
         /// True when `state` was set before the window opened (the segment is clipped at the window's start).

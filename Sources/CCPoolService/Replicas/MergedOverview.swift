@@ -1,7 +1,9 @@
 import CCPoolCore
+import ChannelPool
 import Foundation
 import History
 import HTTPServer
+import Vocabulary
 
 extension PoolRoutes {
     /// `GET /`: the dashboard's overview of the whole pool: this replica's targets and every other
@@ -62,15 +64,12 @@ extension TargetSummary {
         guard let name = item["name"] as? String, let uri = item["target"] as? String,
             let stateText = item["state"] as? String, let state = ConnectivityState(rawValue: stateText)
         else { return nil }
-        self.name = name
-        self.uri = uri
-        labels = item["labels"] as? [String: String] ?? [:]
-        self.state = state
         let sinceMicros = (item["state_since"] as? String).flatMap(HistoryTime.parse) ?? 0
-        since = Date(timeIntervalSince1970: Double(sinceMicros) / 1e6)
-        lbPolicy = item["lb_policy"] as? String ?? ""
-        subchannelStates = (item["subchannels"] as? [[String: Any]] ?? []).compactMap {
-            ($0["state"] as? String).flatMap(ConnectivityState.init(rawValue:))
-        }
+        self.init(
+            name: name, uri: uri, labels: item["labels"] as? [String: String] ?? [:], state: state,
+            since: Date(timeIntervalSince1970: Double(sinceMicros) / 1e6), lbPolicy: item["lb_policy"] as? String ?? "",
+            subchannelStates: (item["subchannels"] as? [[String: Any]] ?? []).compactMap {
+                ($0["state"] as? String).flatMap(ConnectivityState.init(rawValue:))
+            })
     }
 }

@@ -1,3 +1,4 @@
+import ChannelPool
 import HTTPServer
 import NIOCore
 

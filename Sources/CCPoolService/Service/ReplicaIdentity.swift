@@ -1,6 +1,7 @@
-/// Which replica this process is when targets are spread over several (API.md "Scaling past one
-/// machine"): explicit `--shard-index`/`--shard-count`, or the index from a StatefulSet pod name
-/// (`ccpool-2` → 2).
+import ChannelPool
+
+/// Which replica this process is when targets are spread over several (docs/api.md): explicit
+/// `--shard-index`/`--shard-count`, or the index from a StatefulSet pod name (`ccpool-2` → 2).
 public struct ReplicaIdentity: Sendable, Hashable {
     public var index: Int
     public var count: Int

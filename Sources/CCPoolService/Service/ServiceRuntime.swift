@@ -1,4 +1,5 @@
 import CCPoolCore
+import ChannelPool
 import Foundation
 import History
 import HTTPServer

@@ -1,10 +1,11 @@
 import CCPoolCore
 import Testing
+import Vocabulary
 
 /// The hand-encoded `grpc.health.v1` messages and the protobuf wire reader under them.
 @Suite("HealthCheck protobuf")
 struct HealthCheckProtobufTests {
-    @Test("responses encode as a gRPC health server sends them (NOTES: 08 01 SERVING, 08 02 NOT_SERVING)")
+    @Test("responses encode as a gRPC health server sends them (08 01 SERVING, 08 02 NOT_SERVING)")
     func responseEncoding() {
         #expect(HealthCheckResponse(status: .serving).serializedBytes() == [0x08, 0x01])
         #expect(HealthCheckResponse(status: .notServing).serializedBytes() == [0x08, 0x02])

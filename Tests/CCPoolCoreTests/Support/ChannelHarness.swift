@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Synchronization
+import Vocabulary
 
 /// Records a channel's events and lets a test wait for conditions on them (bounded, no sleeps).
 final class ChannelRecorder: ClientConnObserver, Sendable {

@@ -1,6 +1,7 @@
 import CCPoolCore
 import NIOCore
 import NIOPosix
+import Vocabulary
 
 /// Owns one subchannel on a real event loop and lets an async test drive it from outside the
 /// loop (every call hops onto the loop).

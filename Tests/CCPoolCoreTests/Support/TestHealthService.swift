@@ -23,6 +23,8 @@ final class TestHealthService: Sendable {
     enum Event: Hashable, Sendable {
         /// Request headers of an RPC arrived (`grpc-timeout` as sent, if any).
         case callStarted(path: String, timeout: String?)
+        /// The service was in ``Mode/hang`` when that call started: it will never be answered.
+        case callHung(path: String)
         /// A Watch for `service` was registered and sent its first status.
         case watchStarted(service: String)
         /// A Check for `service` was answered.
@@ -164,6 +166,7 @@ private final class HealthServiceHandler: ChannelInboundHandler {
             switch service.mode {
             case .hang:
                 done = true
+                service.log.record(.callHung(path: path))
             case .unimplemented:
                 answer(context, TestHealthService.trailersOnly(code: .unimplemented, message: "Method not found: \(path.dropFirst())"))
             case .serving:

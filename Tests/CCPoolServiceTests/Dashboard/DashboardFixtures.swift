@@ -1,7 +1,9 @@
 import CCPoolCore
 @testable import CCPoolService
+import ChannelPool
 import Foundation
 import History
+import Vocabulary
 
 /// Synthetic pool snapshots and history rows for the dashboard tests.
 enum DashboardFixtures {
@@ -44,7 +46,7 @@ enum DashboardFixtures {
     }
 
     static func event(
-        _ id: Int64, at seconds: Int64, _ from: HistoryEvent.State, _ to: HistoryEvent.State, subchannel: Int64? = nil,
+        _ id: Int64, at seconds: Int64, _ from: ConnectivityState, _ to: ConnectivityState, subchannel: Int64? = nil,
         reason: String = "", target: String = "t", address: String? = nil
     ) -> StoredEvent {
         StoredEvent(id: id, event: HistoryEvent(

@@ -1,5 +1,6 @@
 import CCPoolCore
 @testable import CCPoolService
+import ChannelPool
 import Foundation
 import HTTPServer
 import Testing

@@ -1,5 +1,6 @@
 import CCPoolCore
 @testable import CCPoolService
+import ChannelPool
 import Foundation
 @testable import History
 import HTTPServer

@@ -1,4 +1,5 @@
 @testable import CCPoolService
+import Vocabulary
 import Foundation
 import History
 import Testing
@@ -105,8 +106,8 @@ struct TimelineTests {
     @Test("segments tile the window without gaps or overlaps from the first known state to the end")
     func tiling() {
         var events: [StoredEvent] = []
-        var state = HistoryEvent.State.idle
-        let cycle: [HistoryEvent.State] = [.connecting, .ready, .transientFailure, .idle]
+        var state = ConnectivityState.idle
+        let cycle: [ConnectivityState] = [.connecting, .ready, .transientFailure, .idle]
         for index in 0..<200 {
             let next = cycle[index % cycle.count]
             events.append(F.event(Int64(index + 2), at: 1000 + Int64(index * 4 + (index % 3)), state, next))

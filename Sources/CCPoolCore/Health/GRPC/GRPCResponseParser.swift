@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHPACK
 import NIOHTTP2
+import Vocabulary
 
 /// Interprets the server's side of one gRPC call on an HTTP/2 stream: response headers, framed
 /// messages in DATA frames, and trailers (or a trailers-only response), ending in exactly one
@@ -113,7 +114,7 @@ public struct GRPCResponseParser: Sendable {
         if let resetCode {
             status = GRPCStatus(
                 code: GRPCStatusMapping.code(forResetStream: resetCode),
-                message: "stream terminated by RST_STREAM with error code: \(DisconnectReason.name(of: resetCode))")
+                message: "stream terminated by RST_STREAM with error code: \(HTTP2ErrorName.text(of: resetCode))")
         } else {
             status = GRPCStatus(code: .unavailable, message: "connection closed before the call completed")
         }

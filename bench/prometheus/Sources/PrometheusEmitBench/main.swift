@@ -11,6 +11,7 @@
 import Foundation
 import MetricsExposition
 import Prometheus
+import Vocabulary
 
 let rounds = CommandLine.arguments.count > 1 ? max(1, Int(CommandLine.arguments[1]) ?? 15) : 15
 let clock = ContinuousClock()
