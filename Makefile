@@ -7,7 +7,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 # System packages the build and the tests need (prometheus brings promtool for the exposition
 # checks), and the Python packages of the test peers.
 APT_PACKAGES := libmicrohttpd-dev libsqlite3-dev zlib1g-dev pkg-config openssl prometheus python3-pip chromium
-PIP_PACKAGES := prometheus-client grpcio grpcio-health-checking pytest
+PIP_PACKAGES := prometheus-client grpcio grpcio-health-checking pytest openapi-spec-validator
 PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
 RUN_ARGS ?=
@@ -84,8 +84,10 @@ unit-test: deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
 
-## api-check: schemathesis against the live server's /openapi.yaml (with and without the admin token).
+## api-check: openapi.yaml validated as OpenAPI 3.1, then schemathesis against the live server's
+## /openapi.yaml (with and without the admin token).
 api-check: build
+	$(PYTHON) -m openapi_spec_validator --schema 3.1 openapi.yaml
 	CCPOOL_BIN=$(CURDIR)/.build/debug/ccpool bash Tests/API/schemathesis.sh
 
 ## e2e: end-to-end and fault suite (real grpcio backends, a real Prometheus) against the debug
@@ -110,8 +112,10 @@ load-test: release
 	CCPOOL_BIN=$(CURDIR)/.build/release/ccpool E2E_FULL=1 E2E_RESULTS=$(CURDIR)/Tests/E2E/results-load.md \
 	  bash Tests/E2E/run.sh -k scenario_11
 
-## dashboard-check: headless-Chromium DOM check of the dashboard against a running ccpool.
+## dashboard-check: ESLint and a CSS parse of the dashboard's assets, then a headless-Chromium DOM check
+## of the dashboard against a running ccpool.
 dashboard-check: build
+	bash Tests/Dashboard/lint_assets.sh
 	CCPOOL_BIN=$(CURDIR)/.build/debug/ccpool bash Tests/Dashboard/check_dom.sh
 
 ## screenshots: Tests/Dashboard/screenshots/dashboard.png and target.png (shown in the README).

@@ -64,7 +64,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            plugins: ["BuildIdentity"]
+            exclude: ["EmbeddedFiles.list", "Dashboard/Assets"],
+            plugins: ["BuildIdentity", "EmbedFiles"]
         ),
         // `BuildIdentity` (version from VERSION; revision and date from the release build's .build-identity),
         // generated at build time so the version is written in one place.
@@ -72,6 +73,12 @@ let package = Package(
         .plugin(
             name: "BuildIdentity", capability: .buildTool(), dependencies: ["build-identity"],
             path: "Sources/BuildIdentityPlugin"),
+        // `EmbeddedFiles`: the files a target names in its `EmbeddedFiles.list` (such as the top-level
+        // `openapi.yaml`) as String constants, generated at build time so the binary cannot drift from them.
+        .executableTarget(name: "embed-files", path: "Sources/EmbedFilesTool"),
+        .plugin(
+            name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"],
+            path: "Sources/EmbedFilesPlugin"),
         .executableTarget(
             name: "ccpool",
             dependencies: [

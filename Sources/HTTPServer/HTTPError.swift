@@ -60,6 +60,13 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
 public enum JSONString {
     /// Appends `value` as a quoted JSON string.
     public static func append(_ value: String, to out: inout String) {
+        // Most strings (names, states, addresses) need no escape: copied whole. 0xE2 starts U+2028/U+2029.
+        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0x7F && $0 != 0xE2 }) {
+            out.append("\"")
+            out.append(value)
+            out.append("\"")
+            return
+        }
         out.append("\"")
         for scalar in value.unicodeScalars {
             switch scalar {

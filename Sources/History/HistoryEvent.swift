@@ -68,34 +68,12 @@ extension ConnectivityState {
 }
 
 /// A committed event: its `id` (the row id, increasing in commit order) and the event.
-///
-/// Encodes as the API's `Event` (docs/api.md): `{"id", "time" (RFC 3339 UTC with microseconds), "target", "scope",
-/// "subchannel" (or null), "address" (or null), "from", "to", "reason"}`.
-public struct StoredEvent: Sendable, Hashable, Encodable {
+public struct StoredEvent: Sendable, Hashable {
     public var id: Int64
     public var event: HistoryEvent
 
     public init(id: Int64, event: HistoryEvent) {
         self.id = id
         self.event = event
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, time, target, scope, subchannel, address, from, to, reason
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(HistoryTime.rfc3339(event.time), forKey: .time)
-        try container.encode(event.target, forKey: .target)
-        try container.encode(event.scope, forKey: .scope)
-        if let subchannel = event.subchannel { try container.encode(subchannel, forKey: .subchannel) }
-        else { try container.encodeNil(forKey: .subchannel) }
-        if let address = event.address { try container.encode(address, forKey: .address) }
-        else { try container.encodeNil(forKey: .address) }
-        try container.encode(event.from, forKey: .from)
-        try container.encode(event.to, forKey: .to)
-        try container.encode(event.reason, forKey: .reason)
     }
 }

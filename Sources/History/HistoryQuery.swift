@@ -141,36 +141,30 @@ public struct HistoryQueryError: Error, CustomStringConvertible, Sendable, Equat
     public var description: String { message }
 }
 
-/// One page of results: `{"events": [Event], "next_cursor": "..."}` (`next_cursor` only when more rows match).
-public struct HistoryPage: Sendable, Equatable, Encodable {
+/// One page of results: the events and, when more rows match, the cursor that continues after them.
+public struct HistoryPage: Sendable, Equatable {
     public var events: [StoredEvent]
     public var nextCursor: String?
 
-    enum CodingKeys: String, CodingKey {
-        case events
-        case nextCursor = "next_cursor"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(events, forKey: .events)
-        try container.encodeIfPresent(nextCursor, forKey: .nextCursor)
+    public init(events: [StoredEvent], nextCursor: String?) {
+        self.events = events
+        self.nextCursor = nextCursor
     }
 }
 
 /// Time with channel state READY in a window: `{"window_seconds", "ready_seconds", "ready_fraction", "transitions"}`.
-public struct Availability: Sendable, Equatable, Encodable {
+public struct Availability: Sendable, Equatable {
     public var windowSeconds: Double
     public var readySeconds: Double
     public var readyFraction: Double
     /// Channel transitions inside the window.
     public var transitions: Int
 
-    enum CodingKeys: String, CodingKey {
-        case windowSeconds = "window_seconds"
-        case readySeconds = "ready_seconds"
-        case readyFraction = "ready_fraction"
-        case transitions
+    public init(windowSeconds: Double, readySeconds: Double, readyFraction: Double, transitions: Int) {
+        self.windowSeconds = windowSeconds
+        self.readySeconds = readySeconds
+        self.readyFraction = readyFraction
+        self.transitions = transitions
     }
 
     /// Parses a duration with a unit: "500ms", "30s", "15m", "1h", "7d".

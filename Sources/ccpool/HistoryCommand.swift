@@ -52,11 +52,7 @@ struct HistoryCommand: ParsableCommand {
         }
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.withoutEscapingSlashes]
-            for event in page.events {
-                if let data = try? encoder.encode(event) { print(String(decoding: data, as: UTF8.self)) }
-            }
+            for event in page.events { print(HistoryJSON.line(event)) }
             if let next = page.nextCursor { FileHandle.standardError.write(Data("next_cursor: \(next)\n".utf8)) }
         case .table:
             print("id\ttime\ttarget\tscope\tsubchannel\taddress\tfrom\tto\treason")
@@ -65,7 +61,7 @@ struct HistoryCommand: ParsableCommand {
                 // Stored text may come from a remote server (or an older version that stored it raw): no
                 // byte of it reaches the terminal as a control sequence.
                 print([
-                    String(stored.id), HistoryTime.rfc3339(e.time), e.target, e.scope.rawValue,
+                    String(stored.id), RFC3339.format(micros: e.time), e.target, e.scope.rawValue,
                     e.subchannel.map(String.init) ?? "-", e.address ?? "-", e.from.rawValue, e.to.rawValue, e.reason,
                 ].map(ReasonText.forTerminal).joined(separator: "\t"))
             }

@@ -2,27 +2,21 @@ import CCPoolService
 import Foundation
 import Logging
 
-/// swift-log set-up: human text, or one JSON object per line for containers.
+/// swift-log set-up: human text, or one JSON object per line for containers (``LogLine``).
 enum LogSetup {
     static func bootstrap(level: Logger.Level, format: LogFormat) {
         LoggingSystem.bootstrap { label in
-            switch format {
-            case .json:
-                var handler = JSONLogHandler(label: label)
-                handler.logLevel = level
-                return handler
-            case .text:
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            var handler = LineLogHandler(label: label, format: format)
+            handler.logLevel = level
+            return handler
         }
     }
 }
 
-/// Writes `{"time":…,"level":…,"label":…,"message":…, metadata…}` lines to standard error.
-struct JSONLogHandler: LogHandler {
+/// Writes one ``LogLine`` per record to standard error (one `write`, so lines from threads never mix).
+struct LineLogHandler: LogHandler {
     let label: String
+    let format: LogFormat
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
 
@@ -32,14 +26,14 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var object: [String: String] = [:]
-        for (key, value) in metadata { object[key] = "\(value)" }
-        for (key, value) in event.metadata ?? [:] { object[key] = "\(value)" }
-        object["time"] = ISO8601DateFormatter().string(from: Date())
-        object["level"] = event.level.rawValue
-        object["label"] = label
-        object["message"] = "\(event.message)"
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-        FileHandle.standardError.write(data + Data("\n".utf8))
+        var fields: [String: String] = [:]
+        for (key, value) in metadata { fields[key] = "\(value)" }
+        for (key, value) in event.metadata ?? [:] { fields[key] = "\(value)" }
+        let level = event.level.rawValue, message = "\(event.message)"
+        let line = switch format {
+        case .json: LogLine.json(time: Date(), level: level, label: label, message: message, metadata: fields)
+        case .text: LogLine.text(time: Date(), level: level, label: label, message: message, metadata: fields, source: event.source)
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

@@ -57,7 +57,7 @@ struct MigrationProgressPrinter: Sendable {
             // Clear to the end of the line: a shorter report must not leave the tail of a longer one.
             text = "\r\u{1B}[K" + progress.summary + (progress.finished ? "\n" : "")
         } else {
-            text = "\(ISO8601DateFormatter().string(from: Date())) ccpool migrate: \(progress.summary)\n"
+            text = "\(RFC3339.format(Date())) ccpool migrate: \(progress.summary)\n"
         }
         FileHandle.standardError.write(Data(text.utf8))
     }

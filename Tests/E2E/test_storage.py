@@ -47,6 +47,9 @@ def test_scenario_7_ccpool_sigkill_during_storm(make_backend, make_ccpool, recor
     assert out.returncode == 0, out.stderr
     import json
     cli_rows = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    order = ["id", "time", "target", "scope", "subchannel", "address", "from", "to", "reason"]
+    assert all(list(e) == order for e in cli_rows), "a `ccpool history` line with keys out of order"
+    assert all(list(e) == order for e in seen), "a /v1/history event with keys out of order"
     by_id = {e["id"]: e for e in cli_rows}
     missing = [e for e in seen if e["id"] not in by_id]
     changed = [e for e in seen if e["id"] in by_id and row_key(by_id[e["id"]]) != row_key(e)]

@@ -101,19 +101,4 @@ import Testing
         writer.close()
         #expect(try allEvents(path).count == 100)
     }
-
-    @Test func eventJSONHasTheAPIShape() throws {
-        let stored = StoredEvent(id: 7, event: HistoryEvent(time: 1_714_566_896_123_456, target: "payments", scope: .subchannel,
-                                                            subchannel: 17, address: "127.0.0.1:50051", from: .connecting,
-                                                            to: .transientFailure, reason: "connection refused"))
-        let channel = StoredEvent(id: 8, event: HistoryEvent(time: 1_714_566_896_000_000, target: "payments", scope: .channel,
-                                                             from: .idle, to: .connecting, reason: "resolver update"))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let page = HistoryPage(events: [stored, channel], nextCursor: nil)
-        let json = String(decoding: try encoder.encode(page), as: UTF8.self)
-        #expect(json == #"{"events":[{"address":"127.0.0.1:50051","from":"CONNECTING","id":7,"reason":"connection refused","scope":"subchannel","subchannel":17,"target":"payments","time":"2024-05-01T12:34:56.123456Z","to":"TRANSIENT_FAILURE"},{"address":null,"from":"IDLE","id":8,"reason":"resolver update","scope":"channel","subchannel":null,"target":"payments","time":"2024-05-01T12:34:56.000000Z","to":"CONNECTING"}]}"#)
-        let withCursor = String(decoding: try encoder.encode(HistoryPage(events: [], nextCursor: "abc")), as: UTF8.self)
-        #expect(withCursor == #"{"events":[],"next_cursor":"abc"}"#)
-    }
 }

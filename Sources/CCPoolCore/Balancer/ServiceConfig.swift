@@ -30,13 +30,13 @@ public struct ServiceConfig: Sendable {
 
     /// Parses and validates service config JSON against the registered balancers.
     public static func parse(_ text: String, registry: BalancerRegistry = .standard) throws(ServiceConfigError) -> ServiceConfig {
-        let object: Any
+        let value: JSONValue
         do {
-            object = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
         } catch {
-            throw ServiceConfigError("service config is not valid JSON: \(error.localizedDescription)")
+            throw ServiceConfigError("service config is not valid JSON: \(JSONValue.describe(error))")
         }
-        guard let root = object as? [String: Any] else {
+        guard case .object(let root) = value else {
             throw ServiceConfigError("service config must be a JSON object")
         }
         var config = ServiceConfig(json: text)
@@ -45,19 +45,19 @@ public struct ServiceConfig: Sendable {
         return config
     }
 
-    private mutating func parseBalancer(_ root: [String: Any], registry: BalancerRegistry) throws(ServiceConfigError) {
+    private mutating func parseBalancer(_ root: [String: JSONValue], registry: BalancerRegistry) throws(ServiceConfigError) {
         // Both fields are checked whole, whichever decides: a malformed entry anywhere is an error.
-        var chosen: (name: String, body: [String: Any], builder: any BalancerBuilder)?
+        var chosen: (name: String, body: [String: JSONValue], builder: any BalancerBuilder)?
         var names: [String] = []
         if let list = root["loadBalancingConfig"] {
-            guard let entries = list as? [Any] else {
+            guard case .array(let entries) = list else {
                 throw ServiceConfigError("loadBalancingConfig must be an array of objects")
             }
             for (index, entry) in entries.enumerated() {
-                guard let object = entry as? [String: Any], object.count == 1, let (name, value) = object.first else {
+                guard case .object(let object) = entry, object.count == 1, let (name, value) = object.first else {
                     throw ServiceConfigError("loadBalancingConfig[\(index)] must be an object with exactly one policy name")
                 }
-                guard let body = value as? [String: Any] else {
+                guard case .object(let body) = value else {
                     throw ServiceConfigError("loadBalancingConfig[\(index)].\(name) must be an object")
                 }
                 names.append(name)
@@ -68,7 +68,7 @@ public struct ServiceConfig: Sendable {
         }
         var policyName: String?
         if let policy = root["loadBalancingPolicy"] {
-            guard let name = policy as? String else {
+            guard case .string(let name) = policy else {
                 throw ServiceConfigError("loadBalancingPolicy must be a string")
             }
             let normalized = name.lowercased()
@@ -79,7 +79,7 @@ public struct ServiceConfig: Sendable {
         }
         if let chosen {
             balancerName = chosen.name
-            balancerConfig = try chosen.builder.parseConfig(JSONValue.sendable(chosen.body))
+            balancerConfig = try chosen.builder.parseConfig(chosen.body.mapValues(\.sendable))
         } else if !names.isEmpty {
             throw ServiceConfigError(
                 "no supported policy in loadBalancingConfig \(names); supported: \(registry.names.joined(separator: ", "))")
@@ -88,13 +88,13 @@ public struct ServiceConfig: Sendable {
         }
     }
 
-    private static func parseHealthCheck(_ root: [String: Any]) throws(ServiceConfigError) -> String? {
+    private static func parseHealthCheck(_ root: [String: JSONValue]) throws(ServiceConfigError) -> String? {
         guard let value = root["healthCheckConfig"] else { return nil }
-        guard let object = value as? [String: Any] else {
+        guard case .object(let object) = value else {
             throw ServiceConfigError("healthCheckConfig must be an object")
         }
         guard let name = object["serviceName"] else { return nil }
-        guard let service = name as? String else {
+        guard case .string(let service) = name else {
             throw ServiceConfigError("healthCheckConfig.serviceName must be a string")
         }
         return service
@@ -107,22 +107,47 @@ public struct ServiceConfigError: Error, Hashable, Sendable, CustomStringConvert
     public var description: String { message }
 }
 
-/// Converts JSONSerialization output into `Sendable` values.
-enum JSONValue {
-    static func sendable(_ object: [String: Any]) -> [String: any Sendable] {
-        object.mapValues(convert)
+/// Any JSON value, read with `JSONDecoder` (typed: `true` is never a number, `1` never a boolean).
+enum JSONValue: Decodable {
+    case object([String: JSONValue])
+    case array([JSONValue])
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case null
+
+    init(from decoder: any Decoder) throws {
+        let value = try decoder.singleValueContainer()
+        if value.decodeNil() { self = .null }
+        else if let bool = try? value.decode(Bool.self) { self = .bool(bool) }
+        else if let number = try? value.decode(Double.self) { self = .number(number) }
+        else if let string = try? value.decode(String.self) { self = .string(string) }
+        else if let array = try? value.decode([JSONValue].self) { self = .array(array) }
+        else { self = .object(try value.decode([String: JSONValue].self)) }
     }
 
-    private static func convert(_ value: Any) -> any Sendable {
-        switch value {
-        case let object as [String: Any]: return sendable(object)
-        case let array as [Any]: return array.map(convert)
-        case let string as String: return string
-        case let number as NSNumber:
-            // JSON true/false arrive as NSNumber too; keep them Bool.
-            if String(cString: number.objCType) == "c" { return number.boolValue }
-            return number.doubleValue
-        default: return Optional<Int>.none as any Sendable
+    /// The value as balancers read their configuration: dictionaries, arrays, strings, `Double`s, `Bool`s,
+    /// and `nil` for null.
+    var sendable: any Sendable {
+        switch self {
+        case .object(let object): object.mapValues(\.sendable)
+        case .array(let array): array.map(\.sendable)
+        case .string(let string): string
+        case .number(let number): number
+        case .bool(let bool): bool
+        case .null: Optional<Int>.none as any Sendable
+        }
+    }
+
+    /// A decoding error in a few words ("not JSON", or the decoder's own description).
+    static func describe(_ error: any Error) -> String {
+        switch error as? DecodingError {
+        case .dataCorrupted(let context)?:
+            (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? context.debugDescription
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
+            "unreadable value at \(context.codingPath.map(\.stringValue).joined(separator: ".")) (a number out of range?)"
+        default:
+            "\(error)"
         }
     }
 }

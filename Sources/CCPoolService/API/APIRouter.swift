@@ -67,7 +67,7 @@ public struct APIRouter: Sendable {
             try runtime.withHistoryReader { reader throws(SQLiteError) in try reader.events(query) }
         }) { request throws(HTTPError) in try history(request) })
         router.get("/openapi.yaml") { _ in
-            .text(OpenAPIDocument.yaml, contentType: "application/yaml; charset=utf-8")
+            .text(EmbeddedFiles.openAPIYAML, contentType: "application/yaml; charset=utf-8")
         }
         let dashboard = DashboardRoutes(runtime: runtime)
         router.get("/", pool.overview(dashboard) { request in dashboard.overview(request) })
@@ -207,18 +207,7 @@ public struct APIRouter: Sendable {
             let result = try runtime.withHistoryReader { reader throws(SQLiteError) in
                 try reader.availability(target: name.description, window: window, now: now)
             }
-            var json = JSONWriter()
-            json.object { json in
-                json.key("window_seconds")
-                json.double(result.windowSeconds)
-                json.key("ready_seconds")
-                json.double(result.readySeconds)
-                json.key("ready_fraction")
-                json.double(result.readyFraction)
-                json.key("transitions")
-                json.number(result.transitions)
-            }
-            return .json(json.text)
+            return .json(HistoryJSON.availability(result))
         }
     }
 
@@ -230,61 +219,7 @@ public struct APIRouter: Sendable {
             throw .badRequest("invalid_parameter", error.message)
         }
         let page = try runtime.withHistoryReader { reader throws(SQLiteError) in try reader.events(query) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        let data = (try? encoder.encode(page)) ?? Data("{}".utf8)
-        return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(data))
-    }
-}
-
-/// The body of `POST /v1/targets/{name}/pick`: `{"wait_for_ready": false, "timeout_ms": 1000}`,
-/// both optional; an empty body means the defaults.
-struct PickRequest: Equatable {
-    var waitForReady = false
-    var timeoutMilliseconds = 1000
-
-    /// How long a pick asked by `request` may wait (its `timeout_ms`; the longest allowed if the body is bad,
-    /// which the owner then refuses at once).
-    @Sendable static func longest(_ request: HTTPRequest) -> TimeAmount {
-        let milliseconds = (try? parse(request.body))?.timeoutMilliseconds ?? APIRouter.maxPickTimeoutMilliseconds
-        return .milliseconds(Int64(milliseconds))
-    }
-
-    static func parse(_ body: [UInt8]) throws(HTTPError) -> PickRequest {
-        var result = PickRequest()
-        if body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) { return result }
-        let object: [String: Any]
-        do {
-            guard let parsed = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
-                throw HTTPError.badRequest("invalid_json", "The body must be a JSON object.")
-            }
-            object = parsed
-        } catch let error as HTTPError {
-            throw error
-        } catch {
-            throw .badRequest("invalid_json", "The body is not valid JSON.")
-        }
-        for (key, value) in object {
-            switch key {
-            case "wait_for_ready":
-                guard let number = value as? NSNumber, String(cString: number.objCType) == "c" else {
-                    throw .badRequest("invalid_body", "wait_for_ready must be true or false.")
-                }
-                result.waitForReady = number.boolValue
-            case "timeout_ms":
-                guard let number = value as? NSNumber, String(cString: number.objCType) != "c",
-                    number.doubleValue.rounded() == number.doubleValue,
-                    number.doubleValue >= 1, number.doubleValue <= Double(APIRouter.maxPickTimeoutMilliseconds)
-                else {
-                    throw .badRequest(
-                        "invalid_body", "timeout_ms must be a whole number from 1 to \(APIRouter.maxPickTimeoutMilliseconds).")
-                }
-                result.timeoutMilliseconds = number.intValue
-            default:
-                throw .badRequest("invalid_body", "Unknown field \"\(key)\"; the body takes wait_for_ready and timeout_ms.")
-            }
-        }
-        return result
+        return .json(HistoryJSON.page(page))
     }
 }
 

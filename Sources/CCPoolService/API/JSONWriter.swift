@@ -1,14 +1,15 @@
 import HTTPServer
 
-/// Appends JSON text in one pass, with the escaping of ``JSONString``. Keys are written in the
-/// order given, so responses are stable and byte-comparable.
-struct JSONWriter {
-    private(set) var text = ""
+/// Appends JSON text in one pass, with the escaping of ``JSONString``: the one way ccpool writes JSON
+/// (API bodies, history lines, log lines). Keys are written in the order given, so every object has one
+/// stable key order and responses are byte-comparable.
+public struct JSONWriter {
+    public private(set) var text = ""
     private var needsComma = [false]
 
-    init() {}
+    public init() {}
 
-    mutating func object(_ body: (inout JSONWriter) -> Void) {
+    public mutating func object(_ body: (inout JSONWriter) -> Void) {
         separate()
         text += "{"
         needsComma.append(false)
@@ -17,7 +18,7 @@ struct JSONWriter {
         text += "}"
     }
 
-    mutating func array(_ body: (inout JSONWriter) -> Void) {
+    public mutating func array(_ body: (inout JSONWriter) -> Void) {
         separate()
         text += "["
         needsComma.append(false)
@@ -27,45 +28,45 @@ struct JSONWriter {
     }
 
     /// Writes `"key":` inside an object; the value written next completes the member.
-    mutating func key(_ key: String) {
+    public mutating func key(_ key: String) {
         separate()
         JSONString.append(key, to: &text)
         text += ":"
         needsComma[needsComma.count - 1] = false
     }
 
-    mutating func string(_ value: String?) {
+    public mutating func string(_ value: String?) {
         separate()
         if let value { JSONString.append(value, to: &text) } else { text += "null" }
     }
 
-    mutating func number<N: Numeric & CustomStringConvertible>(_ value: N) {
+    public mutating func number<N: Numeric & CustomStringConvertible>(_ value: N) {
         separate()
         text += value.description
     }
 
-    mutating func double(_ value: Double) {
+    public mutating func double(_ value: Double) {
         separate()
         text += value.isFinite ? String(value) : "null"
     }
 
-    mutating func bool(_ value: Bool) {
+    public mutating func bool(_ value: Bool) {
         separate()
         text += value ? "true" : "false"
     }
 
-    mutating func null() {
+    public mutating func null() {
         separate()
         text += "null"
     }
 
     /// Inserts already-encoded JSON.
-    mutating func raw(_ json: String) {
+    public mutating func raw(_ json: String) {
         separate()
         text += json
     }
 
-    mutating func member(_ key: String, _ value: String?) {
+    public mutating func member(_ key: String, _ value: String?) {
         self.key(key)
         string(value)
     }

@@ -1,5 +1,6 @@
 import CCPoolCore
 import ChannelPool
+import History
 import Vocabulary
 
 /// the API's `TargetStatus` (docs/api.md), from a pool snapshot.

@@ -90,7 +90,7 @@ public struct ServiceSettings: Sendable, Equatable {
 
 /// `log_format`.
 public enum LogFormat: String, CaseIterable, Hashable, Sendable {
-    /// Human-readable lines (swift-log's default handler).
+    /// Human-readable lines (swift-log's stream layout, UTC time with microseconds).
     case text
     /// One JSON object per line, for containers.
     case json

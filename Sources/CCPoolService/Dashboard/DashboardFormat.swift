@@ -4,26 +4,26 @@ import History
 /// Small text formats the pages share: UTC times and short durations.
 enum DashboardFormat {
     /// `2026-11-25T19:50:00.123456Z`, the API's event time format (microseconds).
-    static func time(micros: Int64) -> String { HistoryTime.rfc3339(micros) }
+    static func time(micros: Int64) -> String { RFC3339.format(micros: micros) }
 
     static func micros(_ date: Date) -> Int64 { HistoryTime.micros(date) }
 
     /// `19:50:00` (UTC, seconds).
     static func clock(micros: Int64) -> String {
-        let text = HistoryTime.rfc3339(micros)
+        let text = RFC3339.format(micros: micros)
         let start = text.index(text.startIndex, offsetBy: 11)
         return String(text[start..<text.index(start, offsetBy: 8)])
     }
 
     /// `2026-11-25 19:50:00` (UTC, seconds).
     static func dateTime(micros: Int64) -> String {
-        let text = HistoryTime.rfc3339(micros)
+        let text = RFC3339.format(micros: micros)
         return text.prefix(10) + " " + text.dropFirst(11).prefix(8)
     }
 
     /// `2026-11-25 19:50:00.123` (UTC, milliseconds): event times, where several share a second.
     static func preciseDateTime(micros: Int64) -> String {
-        let text = HistoryTime.rfc3339(micros)
+        let text = RFC3339.format(micros: micros)
         return text.prefix(10) + " " + text.dropFirst(11).prefix(12)
     }
 

@@ -152,9 +152,7 @@ extension PoolRoutes {
             var localQuery = query
             localQuery.afterID = positions[replica.index]
             let page = try read(localQuery)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.withoutEscapingSlashes]
-            let localBody = (try? encoder.encode(page)).map { Array($0) } ?? Array(#"{"events":[]}"#.utf8)
+            let localBody = Array(HistoryJSON.page(page).utf8)
             let asked = collect(peers, pending)
             var parts = [MergedHistory.Part(replica: replica.index, url: peers.urls[replica.index], body: localBody)]
             for (other, answer) in asked.answers.sorted(by: { $0.key < $1.key }) {

@@ -13,7 +13,7 @@ import Yams
 
     /// The parsed document.
     func document() throws -> [String: Any] {
-        let parsed = try Yams.load(yaml: OpenAPIDocument.yaml)
+        let parsed = try Yams.load(yaml: EmbeddedFiles.openAPIYAML)
         return try #require(parsed as? [String: Any], "the document is not a YAML mapping")
     }
 
@@ -80,6 +80,32 @@ import Yams
             let responses = try #require(operation["responses"] as? [String: Any])
             #expect(responses["401"] != nil && responses["403"] != nil, "\(method) lacks 401/403")
         }
+    }
+
+    /// The served document is the repository's `openapi.yaml`, byte for byte (the build embeds it).
+    @Test func servedDocumentIsTheRepositoryFile() throws {
+        let root = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let file = try Data(contentsOf: root.appendingPathComponent("openapi.yaml"))
+        #expect(Array(EmbeddedFiles.openAPIYAML.utf8) == Array(file))
+    }
+
+    /// No mapping holds a null value: in a YAML flow mapping an unquoted comma in prose starts a new key
+    /// (`{description: The address, if any.}` makes a keyword `if any.`), which validators accept silently.
+    @Test func noMappingValueIsNull() throws {
+        var nulls: [String] = []
+        func walk(_ node: Any, _ path: String) {
+            if let mapping = node as? [String: Any] {
+                for (key, value) in mapping {
+                    if value is NSNull { nulls.append(path + "/" + key) }
+                    walk(value, path + "/" + key)
+                }
+            } else if let sequence = node as? [Any] {
+                for (index, item) in sequence.enumerated() { walk(item, "\(path)[\(index)]") }
+            }
+        }
+        walk(try document(), "")
+        #expect(nulls == [])
     }
 
     /// Every `$ref` points at something the document defines.

@@ -14,7 +14,7 @@ import Testing
         func page(_ index: Int, after: Int64?, limit: Int) -> [UInt8] {
             let rest = events.filter { $0.id > (after ?? -1) }
             let shown = rest.prefix(limit)
-            let items = shown.map { #"{"id":\#($0.id),"time":"\#(HistoryTime.rfc3339($0.time))","target":"r\#(index)","reason":"a \"quoted\" [reason]"}"# }
+            let items = shown.map { #"{"id":\#($0.id),"time":"\#(RFC3339.format(micros: $0.time))","target":"r\#(index)","reason":"a \"quoted\" [reason]"}"# }
             var text = #"{"events":["# + items.joined(separator: ",") + "]"
             if rest.count > limit { text += #","next_cursor":"\#(HistoryQuery.encodeCursor(afterID: shown.last!.id))""# }
             return Array((text + "}").utf8)
