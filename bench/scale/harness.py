@@ -122,10 +122,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def write_config(path, port, database, targets):
-    """A ccpool config listening on 127.0.0.1:port with the given [(name, target URI, policy)] (none: empty)."""
+def write_config(path, port, database, targets, max_targets=None):
+    """A ccpool config listening on 127.0.0.1:port with the given [(name, target URI, policy)] (none: empty);
+    max_targets raises limits.max_targets (the default allows 10,000)."""
     with open(path, "w") as f:
         f.write(f'listen: "127.0.0.1:{port}"\ndatabase: "{database}"\nshutdown_deadline: "20s"\n')
+        if max_targets is not None:
+            f.write(f"limits:\n  max_targets: {max_targets}\n")
         if not targets:
             f.write("targets: []\n")
             return
