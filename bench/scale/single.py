@@ -86,6 +86,14 @@ class Run:
                     "--policy", "pick_first", "--spread"]
         return [self.args.floor, str(n), addresses]
 
+    def stderr_file(self, client):
+        """Where the client's stderr goes (kept for the error when it exits early)."""
+        return open(os.path.join(self.workdir, f"{client}.stderr"), "w")
+
+    def stderr_tail(self, client):
+        with open(os.path.join(self.workdir, f"{client}.stderr"), errors="replace") as f:
+            return f.read()[-2000:]
+
     def wait_started(self, client, proc):
         if client in ("start", "reload"):
             wait_http(self.port, proc, 30)
@@ -173,7 +181,7 @@ def run_client(run, client, n, backends):
     probes = []
     try:
         if client == "reload":
-            proc = start(run.argv(client, 0), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+            proc = start(run.argv(client, 0), stdout=subprocess.DEVNULL, stderr=run.stderr_file(client), text=True)
             config = proc.args[proc.args.index("--config") + 1]
             run.wait_started(client, proc)
             time.sleep(BASELINE_SETTLE)
@@ -189,9 +197,13 @@ def run_client(run, client, n, backends):
         else:
             t0_wall = time.time()
             t0 = time.monotonic()
-            proc = start(run.argv(client, n), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            proc = start(run.argv(client, n), stdout=subprocess.PIPE, stderr=run.stderr_file(client), text=True)
         result["pid"] = proc.pid
-        if wait_ready(client, n, backends, result, proc, t0):
+        try:
+            ready = wait_ready(client, n, backends, result, proc, t0)
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}; its stderr ends: {run.stderr_tail(client)}") from None
+        if ready:
             time.sleep(SETTLE_SECONDS)
         if probes:
             until = time.monotonic()
