@@ -122,6 +122,7 @@ let package = Package(
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
             ]
         ),
+        .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary"]),
         .testTarget(name: "CSystemLibraryTests", dependencies: ["CSQLite", "CMicroHTTPD"]),
         .testTarget(
             name: "CCPoolServiceTests",

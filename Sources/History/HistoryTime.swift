@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// Conversions between microseconds since the Unix epoch (how the history stores time), `Date`, and the
 /// text a query may give: RFC 3339 (through ``RFC3339``) or Unix seconds.

@@ -2,6 +2,7 @@ import ArgumentParser
 import CCPoolService
 import Foundation
 import History
+import Vocabulary
 
 /// `ccpool history`: the state history, with the filters of `GET /v1/history`.
 struct HistoryCommand: ParsableCommand {

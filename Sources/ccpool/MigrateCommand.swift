@@ -2,6 +2,7 @@ import ArgumentParser
 import CCPoolService
 import Foundation
 import History
+import Vocabulary
 
 /// `ccpool migrate`: apply the embedded migrations to a database and exit.
 ///

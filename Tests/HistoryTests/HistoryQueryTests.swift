@@ -1,8 +1,8 @@
-import Vocabulary
 import CSQLite
 import Foundation
 @testable import History
 import Testing
+import Vocabulary
 
 @Suite struct HistoryQueryParsingTests {
     @Test func parsesEveryParameter() throws {

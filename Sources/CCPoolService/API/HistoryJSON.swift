@@ -1,4 +1,5 @@
 import History
+import Vocabulary
 
 /// The JSON of history: `Event` objects (for `/v1/history`, the replicas' merged history and the lines of
 /// `ccpool history --format json`), pages of them, and availability.

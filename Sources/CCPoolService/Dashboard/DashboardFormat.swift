@@ -1,5 +1,6 @@
 import Foundation
 import History
+import Vocabulary
 
 /// Small text formats the pages share: UTC times and short durations.
 enum DashboardFormat {

@@ -1,5 +1,6 @@
 import Foundation
 import History
+import Vocabulary
 
 /// One log record as a line, in the two formats of `--log-format`. Both start with the time in RFC 3339, UTC,
 /// with microseconds (like the history's times), formatted without a formatter object per line.

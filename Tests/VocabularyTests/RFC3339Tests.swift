@@ -1,5 +1,5 @@
 import Foundation
-import History
+import Vocabulary
 import Testing
 
 @Suite("RFC 3339")

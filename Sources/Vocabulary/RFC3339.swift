@@ -99,8 +99,8 @@ public enum RFC3339 {
         return seconds * 1_000_000 + fraction
     }
 
-    /// The value of 1 to 18 ASCII digits.
-    static func digits(_ bytes: ArraySlice<UInt8>) -> Int64? {
+    /// The value of 1 to 18 ASCII digits. Public for the history's other time text, Unix seconds.
+    public static func digits(_ bytes: ArraySlice<UInt8>) -> Int64? {
         guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
         var value: Int64 = 0
         for byte in bytes {
@@ -111,7 +111,7 @@ public enum RFC3339 {
     }
 
     /// Up to 9 fractional digits, as microseconds (extra digits truncated).
-    static func fractionMicros(_ bytes: ArraySlice<UInt8>) -> Int64? {
+    public static func fractionMicros(_ bytes: ArraySlice<UInt8>) -> Int64? {
         guard !bytes.isEmpty, bytes.count <= 9, digits(bytes) != nil else { return nil }
         var value: Int64 = 0
         for (index, byte) in bytes.enumerated() where index < 6 { value = value * 10 + Int64(byte - 0x30) }
