@@ -11,39 +11,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PATH:/opt/swift/usr/bin"
 
-# N client connections in one process and N / SINGLE_BACKENDS per backend: open files as far as allowed.
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-echo "   open files: $(ulimit -n)" >&2
+# shellcheck source=bench/parts/scale_setup.bash
+source bench/parts/scale_setup.bash
 
-work=$(mktemp -d)
-harness=""
-cleanup() {
-    if [[ -n "$harness" ]] && kill -0 "$harness" 2>/dev/null; then
-        kill -TERM "$harness" 2>/dev/null || true
-        for _ in $(seq 1 300); do kill -0 "$harness" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$harness" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# single.py times a /metrics scrape with curl.
-if ! command -v curl >/dev/null; then
-    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-    $SUDO apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends curl >&2
-fi
-
-echo "   building h2backend" >&2
-gcc -O2 -Wall -o "$work/h2backend" bench/scale/h2backend.c
 echo "   building bench/peers nio-h2-floor (release)" >&2
 swift build -c release --package-path bench/peers --product nio-h2-floor >&2
 floor="$(swift build -c release --package-path bench/peers --show-bin-path)/nio-h2-floor"
-python3 -c 'import grpc' 2>/dev/null || python3 -m pip install -q grpcio
 
-python3 bench/scale/single.py --ccpool "$BIN/ccpool" --floor "$floor" --backend "$work/h2backend" \
+run_harness python3 bench/scale/single.py --ccpool "$BIN/ccpool" --floor "$floor" --backend "$work/h2backend" \
     --sizes "${SINGLE_SIZES:-15000}" --clients "${SINGLE_CLIENTS:-start,reload,grpcio,floor}" \
-    --backends "${SINGLE_BACKENDS:-4}" --json "$work/single.json" &
-harness=$!
-wait "$harness"
+    --backends "${SINGLE_BACKENDS:-4}" --json "$work/single.json"
