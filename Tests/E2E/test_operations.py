@@ -161,7 +161,7 @@ def test_migrate_large_database_with_progress(workdir, record):
     assert any(m.group(5).startswith("about ") for m in progress), r.stderr
     for line in lines:
         if PROGRESS.search(line) or DONE.search(line):
-            assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ccpool migrate: ", line), line
+            assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z ccpool migrate: ", line), line
     done = DONE.search(r.stderr)
     assert done and int(done.group(1).replace(",", "")) >= LARGE_ROWS, r.stderr
     assert schema_version(db) == 2 and event_count(db) == LARGE_ROWS
