@@ -34,7 +34,7 @@ public final class TargetStats: Sendable {
     }
 
     /// Per (target, address) series: they outlive the subchannel so that counters stay equal
-    /// to the history rows (docs/metrics.md, "Consistency").
+    /// to the history rows (docs/metrics.md, "Consistency rules").
     public struct AddressSeries: Sendable, Hashable {
         public var transitions: [ConnectivityState: UInt64] = [:]
         public var lastTransition: Date?
