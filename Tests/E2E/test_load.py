@@ -42,29 +42,37 @@ def rss_quarter_levels(samples, seconds: float) -> list[float]:
 def rss_leak(levels: list[float]) -> str | None:
     """Why the quarter levels look like a leak, or None.
 
-    Under a steady load a leak grows memory linearly, so the last quarter grows about as much as
-    the one before it; warm-up (caches, allocator arenas, the history's pages) decelerates and then
-    stays flat. A long soak here (300 flapping targets, 10 minutes) grew for about 90 s and then
-    stayed flat, which a fixed "within 10% of the value after the first third" bound misread as a
-    leak when the warm-up ran long. So: memory in the last quarter may grow by at most 2% of its
-    level, or by at most 60% of the growth of the quarter before (still decelerating).
+    The load is steady from the first second, so a leak grows memory in every quarter, about
+    equally. Warm-up (caches, allocator arenas, the history's pages) grows early and then stops; the
+    allocator also grows in steps of about one `/metrics` body (3.8 MiB at 1,000 targets) when another
+    arena keeps a freed body, at any moment of the run. A run on CI read 93.9, 104.5, 104.9, 108.6 MiB:
+    one such step in the last quarter after a flat one. So one quarter's growth alone proves nothing;
+    a leak is growth in both of the last two quarters, each more than 1.5% of the level (1.5 MiB at
+    100 MiB: at 2,000 transitions a second that is 26 bytes per transition, less than one allocation
+    for each), with the last not slowing down (at least 60% of the one before, which lets a long
+    warm-up end).
     """
     _, q2, q3, q4 = levels
     before, last = q3 - q2, q4 - q3
-    if last <= 0.02 * q4 or last <= 0.6 * before:
+    bound = 0.015 * q4
+    if before <= bound or last <= bound or last < 0.6 * before:
         return None
-    return (f"resident memory still growing at the end of the run: quarter medians "
+    return (f"resident memory grew through the end of the run: quarter medians "
             f"{', '.join(f'{v / 2**20:.1f}' for v in levels)} MiB (last quarter +{last / 2**20:.1f} MiB, "
-            f"the one before +{before / 2**20:.1f} MiB)")
+            f"the one before +{before / 2**20:.1f} MiB, bound {bound / 2**20:.1f} MiB each)")
 
 
 def test_rss_leak_rule():
-    """The leak rule on made-up shapes: flat and decelerating pass, linear growth fails."""
+    """The leak rule on made-up and recorded shapes: plateaus, warm-up and one allocator step pass;
+    growth sustained over the last two quarters fails."""
     mib = 2**20
     assert rss_leak([80 * mib, 84 * mib, 84 * mib, 84.5 * mib]) is None          # plateau
     assert rss_leak([80 * mib, 90 * mib, 96 * mib, 99 * mib]) is None            # warm-up slowing
+    assert rss_leak([93.9 * mib, 104.5 * mib, 104.9 * mib, 108.6 * mib]) is None  # one step late (CI run)
+    assert rss_leak([97.6 * mib, 105.7 * mib, 107.2 * mib, 107.5 * mib]) is None  # a local release run
     assert rss_leak([80 * mib, 90 * mib, 100 * mib, 110 * mib]) is not None      # linear: a leak
-    assert rss_leak([80 * mib, 80 * mib, 80.5 * mib, 90 * mib]) is not None      # growth starting late
+    assert rss_leak([80 * mib, 82 * mib, 84 * mib, 86 * mib]) is not None        # slow linear leak
+    assert rss_leak([80 * mib, 80 * mib, 85 * mib, 90 * mib]) is not None        # leak from mid-run
 
 
 def cpu_seconds(pid: int) -> float:
