@@ -61,7 +61,7 @@ final class TargetRuntime: ClientConnObserver {
             stats.update { values in
                 values.state = t.to
                 values.since = t.time
-                values.channelTransitions[t.to, default: 0] += 1
+                values.channelTransitions[t.to] += 1
                 values.recordedTransitions += 1
             }
         case .subchannelCreated(let id, let addresses):
@@ -103,7 +103,7 @@ final class TargetRuntime: ClientConnObserver {
                     values.subchannels[id] = sub
                 }
                 if let address {
-                    values.addressSeries[address, default: .init()].transitions[t.to, default: 0] += 1
+                    values.addressSeries[address, default: .init()].transitions[t.to] += 1
                     values.addressSeries[address, default: .init()].lastTransition = t.time
                 }
                 if let reason = t.disconnectReason { values.disconnections[reason, default: 0] += 1 }

@@ -36,7 +36,7 @@ public final class TargetStats: Sendable {
     /// Per (target, address) series: they outlive the subchannel so that counters stay equal
     /// to the history rows (docs/metrics.md, "Consistency rules").
     public struct AddressSeries: Sendable, Hashable {
-        public var transitions: [ConnectivityState: UInt64] = [:]
+        public var transitions = StateCounts()
         public var lastTransition: Date?
         /// The subchannel currently using this address, if any.
         public var current: SubchannelID?
@@ -47,7 +47,7 @@ public final class TargetStats: Sendable {
         public var since: Date
         public var lbPolicy: String
         public var subchannels: [SubchannelID: Subchannel] = [:]
-        public var channelTransitions: [ConnectivityState: UInt64] = [:]
+        public var channelTransitions = StateCounts()
         public var addressSeries: [String: AddressSeries] = [:]
         public var attemptsSucceeded: UInt64 = 0
         public var attemptsFailed: UInt64 = 0

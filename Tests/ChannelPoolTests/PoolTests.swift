@@ -14,7 +14,7 @@ struct PoolTests {
         let serviceConfig = try config.map { try ServiceConfig.parse($0) } ?? .default
         return PoolTarget(
             name: name, uri: uri, target: try ResolverRegistry.standard.parse(uri),
-            options: ChannelOptions(serviceConfig: serviceConfig, backoff: backoff), specJSON: #"{"target":"\#(uri)"}"#,
+            options: ChannelOptions(serviceConfig: serviceConfig, backoff: backoff),
             source: .config)
     }
 
@@ -98,9 +98,9 @@ struct PoolTests {
         let records = sink.all.filter { $0.target == "mixed" }
         let subchannelRows = records.filter { $0.scope == .subchannel }.count
         let channelRows = records.filter { $0.scope == .channel }.count
-        let counted = stats.addressSeries.values.reduce(0) { $0 + $1.transitions.values.reduce(0, +) }
+        let counted = stats.addressSeries.values.reduce(0) { $0 + $1.transitions.total }
         #expect(Int(counted) == subchannelRows)
-        #expect(Int(stats.channelTransitions.values.reduce(0, +)) == channelRows)
+        #expect(Int(stats.channelTransitions.total) == channelRows)
         #expect(Int(stats.recordedTransitions) == records.count)
         // The removed address keeps its counters (its series stays in /metrics).
         #expect((stats.addressSeries[closed]?.transitions[.shutdown] ?? 0) == 1)

@@ -48,8 +48,7 @@ public final class ClientConn {
         self.eventLoop = eventLoop
         self.observer = observer
         self.wallClock = wallClock
-        var logger = logger
-        logger[metadataKey: "target"] = "\(target)"
+        // No "target" metadata in the logger itself: that is a dictionary per channel; log lines add it.
         self.logger = logger
         let box = NIOLoopBound(WeakBox<ClientConn>(), eventLoop: eventLoop)
         self.picks = PickerState(eventLoop: eventLoop) {
@@ -189,8 +188,10 @@ public final class ClientConn {
     private func makeBalancer() -> CCBalancerWrapper {
         let wrapper = CCBalancerWrapper(eventLoop: eventLoop)
         wrapper.onBadResolverState = { [weak self] message in
-            self?.logger.warning("balancer rejected resolver update", metadata: ["reason": "\(message)"])
-            self?.resolveNow()
+            guard let self else { return }
+            logger.warning(
+                "balancer rejected resolver update", metadata: ["target": "\(target)", "reason": "\(message)"])
+            resolveNow()
         }
         let name = options.serviceConfig.balancerName
         let builder = options.balancers.builder(named: name) ?? PickFirstBalancerBuilder()
@@ -229,7 +230,7 @@ public final class ClientConn {
         let subchannel = Subchannel(
             addresses: addresses, eventLoop: eventLoop, connector: options.connector, backoff: options.backoff,
             keepalive: options.keepalive, healthCheckService: options.serviceConfig.healthCheckServiceName,
-            wallClock: wallClock, observer: handle, logger: logger)
+            wallClock: wallClock, observer: handle, logger: logger, channelTarget: target.original)
         handle.wrap(subchannel)
         if wrapper.isClosed || state == .shutdown {
             // A balancer being closed may still create SubConns; they never live.

@@ -20,6 +20,9 @@ public final class Subchannel {
     private var observer: (any SubchannelObserver)?
     private let wallClock: @Sendable () -> Date
     private let logger: Logger
+    /// The channel's target, for log lines. Kept beside the logger rather than in its metadata: a
+    /// logger with metadata holds a dictionary of its own, ~300 bytes for every subchannel.
+    private let channelTarget: String
 
     /// The attempt in progress, or the live connection once READY.
     private var connection: (attemptID: Int, handle: any ConnectionHandle)?
@@ -58,7 +61,8 @@ public final class Subchannel {
         random: any RandomSource = SystemRandomSource(),
         wallClock: @escaping @Sendable () -> Date = { Date() },
         observer: (any SubchannelObserver)?,
-        logger: Logger = Logger(label: "ccpool.subchannel")
+        logger: Logger = Logger(label: "ccpool.subchannel"),
+        channelTarget: String = ""
     ) {
         self.id = id
         self.eventLoop = eventLoop
@@ -69,9 +73,8 @@ public final class Subchannel {
         self.keepalive = keepalive
         self.wallClock = wallClock
         self.observer = observer
-        var logger = logger
-        logger[metadataKey: "subchannel"] = "\(id)"
         self.logger = logger
+        self.channelTarget = channelTarget
     }
 
     // MARK: Public API (on the event loop)
@@ -150,7 +153,9 @@ public final class Subchannel {
             case .finished(let status):
                 healthCall = nil
                 if status.code == .unimplemented {
-                    logger.notice("server does not implement grpc.health.v1: health checking disabled for this connection")
+                    logger.notice(
+                        "server does not implement grpc.health.v1: health checking disabled for this connection",
+                        metadata: logMetadata)
                 }
                 return machine.healthFinished(attemptID: attemptID, status, now: now)
             }
@@ -218,8 +223,10 @@ public final class Subchannel {
         }
     }
 
+    private var logMetadata: Logger.Metadata { ["target": "\(channelTarget)", "subchannel": "\(id)"] }
+
     private func startAttempt(_ attemptID: Int, address: Address, deadline: NIODeadline) {
-        logger.trace("dialling", metadata: ["address": "\(address)", "attempt": "\(attemptID)"])
+        logger.trace("dialling", metadata: logMetadata.merging(["address": "\(address)", "attempt": "\(attemptID)"]) { $1 })
         let handle = connector.connect(
             to: address, deadline: deadline, keepalive: keepalive, on: eventLoop
         ) { [weak self] event in

@@ -23,12 +23,12 @@ enum MetricsSnapshotBuilder {
 
     static func target(_ definition: PoolTarget, _ stats: TargetStats.Values) -> TargetMetrics {
         var metrics = TargetMetrics(name: definition.name, state: stats.state)
-        for (to, count) in stats.channelTransitions { metrics.channelTransitions[to] = count }
+        for state in ConnectivityState.allCases { metrics.channelTransitions[state] = stats.channelTransitions[state] }
         var subchannels: [SubchannelMetrics] = []
         subchannels.reserveCapacity(stats.addressSeries.count)
         for (address, series) in stats.addressSeries {
             var counters = StateCounters()
-            for (to, count) in series.transitions { counters[to] = count }
+            for state in ConnectivityState.allCases { counters[state] = series.transitions[state] }
             let current = series.current.flatMap { stats.subchannels[$0] }
             subchannels.append(SubchannelMetrics(
                 id: UInt64(current?.id.rawValue ?? 0), address: address, state: current?.state ?? .shutdown,

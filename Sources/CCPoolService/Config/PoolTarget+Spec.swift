@@ -14,6 +14,6 @@ extension PoolTarget {
         self.init(
             name: name.description, uri: spec.target, target: spec.parsedTarget,
             options: settings.channelOptions(connector: connector, resolvers: resolvers, balancers: balancers),
-            labels: spec.labels, specJSON: spec.jsonText(includingDefaults: true), source: source)
+            labels: spec.labels, source: source)
     }
 }

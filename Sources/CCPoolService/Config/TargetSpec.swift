@@ -11,23 +11,55 @@ import NIOCore
 /// Equality compares what the user configured (service configs by their canonical JSON text), so
 /// the pool can tell a no-op from a change; ``changes(from:)`` says which part changed.
 public struct TargetSpec: Sendable, Hashable {
+    /// The fields, immutable and shared by every copy: the config's target list, the service's table
+    /// by name and the pool keep one reference each instead of ~370 bytes of fields per entry.
+    private final class Storage: Sendable {
+        let target: String
+        let serviceConfigJSON: String?
+        let tls: TLSSettings?
+        let labels: [String: String]
+        let idle: IdleMode
+        let keepalive: KeepaliveConfiguration?
+        let backoff: BackoffConfiguration
+        let parsedTarget: Target
+        let serviceConfig: ServiceConfig
+
+        init(
+            target: String, serviceConfigJSON: String?, tls: TLSSettings?, labels: [String: String], idle: IdleMode,
+            keepalive: KeepaliveConfiguration?, backoff: BackoffConfiguration, parsedTarget: Target,
+            serviceConfig: ServiceConfig
+        ) {
+            self.target = target
+            self.serviceConfigJSON = serviceConfigJSON
+            self.tls = tls
+            self.labels = labels
+            self.idle = idle
+            self.keepalive = keepalive
+            self.backoff = backoff
+            self.parsedTarget = parsedTarget
+            self.serviceConfig = serviceConfig
+        }
+    }
+
+    private let storage: Storage
+
     /// The target URI as written (`dns:///payments.internal:50051`, `host:port`, ...).
-    public private(set) var target: String
+    public var target: String { storage.target }
     /// The service config as canonical JSON (sorted keys, no spaces), or nil for none.
-    public private(set) var serviceConfigJSON: String?
+    public var serviceConfigJSON: String? { storage.serviceConfigJSON }
     /// TLS settings; nil means plaintext.
-    public private(set) var tls: TLSSettings?
+    public var tls: TLSSettings? { storage.tls }
     /// Free-form labels (``TargetLabels`` says which are allowed).
-    public private(set) var labels: [String: String]
-    public private(set) var idle: IdleMode
+    public var labels: [String: String] { storage.labels }
+    public var idle: IdleMode { storage.idle }
     /// HTTP/2 keepalive; nil means none (the default).
-    public private(set) var keepalive: KeepaliveConfiguration?
-    public private(set) var backoff: BackoffConfiguration
+    public var keepalive: KeepaliveConfiguration? { storage.keepalive }
+    public var backoff: BackoffConfiguration { storage.backoff }
 
     /// `target`, parsed by ``ResolverRegistry/standard``.
-    public private(set) var parsedTarget: Target
+    public var parsedTarget: Target { storage.parsedTarget }
     /// `serviceConfigJSON`, parsed (``ServiceConfig/default`` when none was given).
-    public private(set) var serviceConfig: ServiceConfig
+    public var serviceConfig: ServiceConfig { storage.serviceConfig }
 
     /// Validates and builds a spec from Swift values, with the same rules as the JSON and YAML
     /// readers. `serviceConfig` is service config JSON text.
@@ -83,15 +115,9 @@ public struct TargetSpec: Sendable, Hashable {
         tls: TLSSettings?, labels: [String: String], idle: IdleMode, keepalive: KeepaliveConfiguration?,
         backoff: BackoffConfiguration
     ) {
-        self.target = target
-        self.parsedTarget = parsedTarget
-        self.serviceConfigJSON = serviceConfigJSON
-        self.serviceConfig = serviceConfig
-        self.tls = tls
-        self.labels = labels
-        self.idle = idle
-        self.keepalive = keepalive
-        self.backoff = backoff
+        storage = Storage(
+            target: target, serviceConfigJSON: serviceConfigJSON, tls: tls, labels: labels, idle: idle,
+            keepalive: keepalive, backoff: backoff, parsedTarget: parsedTarget, serviceConfig: serviceConfig)
     }
 
     /// The defaults of docs/connection.md, "Subchannels" 8 and 9: gRPC backoff (1 s, ×1.6, ±20 %, 120 s, 20 s), no

@@ -20,7 +20,7 @@ enum DashboardFixtures {
         let config = ServiceConfig(balancerName: subchannels.count > 1 ? "round_robin" : "pick_first", healthCheckServiceName: health)
         let definition = PoolTarget(
             name: name, uri: uri, target: try! ResolverRegistry.standard.parse(uri),
-            options: ChannelOptions(serviceConfig: config), labels: labels, specJSON: "{}", source: .config)
+            options: ChannelOptions(serviceConfig: config), labels: labels, source: .config)
         var values = TargetStats.Values(since: since, lbPolicy: config.balancerName)
         values.state = state
         for (index, subchannel) in subchannels.enumerated() {
