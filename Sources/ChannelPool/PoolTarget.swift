@@ -45,6 +45,9 @@ public struct PoolTarget: Sendable {
     public var uri: String { storage.uri }
     public var target: Target { storage.target }
     public var options: ChannelOptions { storage.options }
+    /// The options' connector identity, read in place (without copying every option; `/metrics` reads it
+    /// for every target).
+    public var connectorIdentity: String { storage.options.connectorIdentity }
     public var labels: [String: String] { storage.labels }
     public var source: Source { storage.source }
 

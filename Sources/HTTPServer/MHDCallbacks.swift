@@ -270,6 +270,29 @@ let releaseSharedParts: MHD_ContentReaderFreeCallback = { cls in
     if let cls { Unmanaged<SharedParts>.fromOpaque(cls).release() }
 }
 
+/// The `read` of a `.stream` response, kept alive until MHD has sent it.
+private final class BodyStream: Sendable {
+    let read: @Sendable (UnsafeMutableRawBufferPointer) -> Int
+    init(_ read: @escaping @Sendable (UnsafeMutableRawBufferPointer) -> Int) { self.read = read }
+}
+
+/// MHD's content reader for `.stream` responses: the next bytes, or the end of the body
+/// (`MHD_CONTENT_READER_END_OF_STREAM`, -1).
+let readBodyStream: MHD_ContentReaderCallback = { cls, _, buffer, max in
+    guard let cls, let buffer else { return -1 }
+    let stream = Unmanaged<BodyStream>.fromOpaque(cls).takeUnretainedValue()
+    let n = stream.read(UnsafeMutableRawBufferPointer(start: buffer, count: max))
+    return n > 0 ? n : -1
+}
+
+/// MHD's free callback for `.stream` responses: balances the retain taken when the response was created.
+let releaseBodyStream: MHD_ContentReaderFreeCallback = { cls in
+    if let cls { Unmanaged<BodyStream>.fromOpaque(cls).release() }
+}
+
+/// How many bytes MHD asks a `.stream` body for at a time (at most; it may ask for fewer).
+let streamBlockSize = 64 << 10
+
 /// Creates an MHD response for `response` and queues it.
 func queue(_ response: HTTPResponse, on connection: OpaquePointer, core: ServerCore, close: Bool) -> MHD_Result {
     let mhdResponse: OpaquePointer?
@@ -286,6 +309,11 @@ func queue(_ response: HTTPResponse, on connection: OpaquePointer, core: ServerC
             MHD_create_response_from_iovec($0.baseAddress, UInt32($0.count), releaseSharedParts, retained)
         }
         if mhdResponse == nil { Unmanaged<SharedParts>.fromOpaque(retained).release() }
+    case .stream(let read):
+        let retained = Unmanaged.passRetained(BodyStream(read)).toOpaque()
+        mhdResponse = MHD_create_response_from_callback(
+            UInt64.max /* MHD_SIZE_UNKNOWN */, streamBlockSize, readBodyStream, retained, releaseBodyStream)
+        if mhdResponse == nil { Unmanaged<BodyStream>.fromOpaque(retained).release() }
     }
     guard let mhdResponse else { return .NO }
     defer { MHD_destroy_response(mhdResponse) }

@@ -56,7 +56,12 @@ public struct MetricsRenderer: ~Copyable, Sendable {
     public static func renderTargetFamilies(_ snapshot: MetricsSnapshot, format: ExpositionFormat, expectedSize: Int = 0)
         -> [SharedBuffer]
     {
-        let writer = TargetFamiliesWriter(snapshot)
+        renderTargetFamilies(TargetFamiliesWriter(snapshot), format: format, expectedSize: expectedSize)
+    }
+
+    static func renderTargetFamilies(_ writer: borrowing TargetFamiliesWriter, format: ExpositionFormat, expectedSize: Int)
+        -> [SharedBuffer]
+    {
         let expectedSize = max(expectedSize, writer.estimatedSize)
         guard expectedSize >= parallelThreshold else {
             var w = ExpositionWriter(format: format, reservingCapacity: expectedSize + expectedSize / 8)

@@ -202,10 +202,61 @@ struct TargetFamiliesWriter: ~Copyable {
                 if family == .channelTransitions { writeChannelCounts(into: &w) }
             }
         }
-        if families.endIndex == TargetFamily.allCases.endIndex {
-            w.family("ccpool_targets", .gauge, help: "Targets owned by this process.")
-            w.sample("ccpool_targets", UInt64(targets.count))
+        if families.endIndex == TargetFamily.allCases.endIndex { writeTargetCount(into: &w) }
+    }
+
+    /// Where a piecewise write (``write(from:into:atLeast:)``) stands.
+    struct Position {
+        /// The family being written, as an index into `TargetFamily.allCases`; `allCases.count` once only
+        /// `ccpool_targets` is left.
+        var family = 0
+        /// The next target of that family.
+        var target = 0
+        var finished = false
+    }
+
+    /// Targets written per step of a piecewise write between checks of the budget.
+    private static let targetsPerStep = 64
+
+    /// Writes on from `position`, in document order, until `w` has grown by at least `bytes` or the target
+    /// families end, and moves `position` past what it wrote. Returns false, writing nothing, once
+    /// everything has been written. The steps, one after the other, write exactly ``write(into:)``: a body
+    /// can be sent as it is written instead of being held whole.
+    func write(from position: inout Position, into w: inout ExpositionWriter, atLeast bytes: Int) -> Bool {
+        guard !position.finished else { return false }
+        let families = TargetFamily.allCases
+        let limit = w.count + bytes
+        arena.withUnsafeBytes { arena in
+            let lines = Lines(arena: arena.baseAddress!)
+            targets.withUnsafeBufferPointer { all in
+                while position.family < families.count && w.count < limit {
+                    let family = families[position.family]
+                    if family.isSubchannelSeries && !subchannelSeries {
+                        position.family += 1
+                        continue
+                    }
+                    if position.target == 0 { w.family(family.name, family.type, help: family.help) }
+                    let end = min(all.count, position.target + Self.targetsPerStep)
+                    writeSamples(of: family, all, position.target..<end, lines, into: &w)
+                    position.target = end
+                    if end == all.count {
+                        if family == .channelTransitions { writeChannelCounts(into: &w) }
+                        position.family += 1
+                        position.target = 0
+                    }
+                }
+            }
         }
+        if position.family == families.count && w.count < limit {
+            writeTargetCount(into: &w)
+            position.finished = true
+        }
+        return true
+    }
+
+    private func writeTargetCount(into w: inout ExpositionWriter) {
+        w.family("ccpool_targets", .gauge, help: "Targets owned by this process.")
+        w.sample("ccpool_targets", UInt64(targets.count))
     }
 
     /// About how many bytes ``write(into:)`` writes, to reserve up front.
@@ -292,15 +343,17 @@ struct TargetFamiliesWriter: ~Copyable {
     private func writeSamples(of family: TargetFamily, _ lines: Lines, into w: inout ExpositionWriter) {
         // Through a buffer pointer, a target is read in place: iterating the array would copy each one (and
         // retain every reference in it) once per family.
-        targets.withUnsafeBufferPointer { targets in writeSamples(of: family, targets, lines, into: &w) }
+        targets.withUnsafeBufferPointer { targets in writeSamples(of: family, targets, targets.indices, lines, into: &w) }
     }
 
     private func writeSamples(
-        of family: TargetFamily, _ targets: UnsafeBufferPointer<TargetMetrics>, _ lines: Lines, into w: inout ExpositionWriter
+        of family: TargetFamily, _ targets: UnsafeBufferPointer<TargetMetrics>, _ range: Range<Int>, _ lines: Lines,
+        into w: inout ExpositionWriter
     ) {
         let name = names[family.rawValue]
-        let stateCount = ConnectivityState.allCases.count
-        for t in targets.indices {
+        let states = ConnectivityState.allCases
+        let stateCount = states.count
+        for t in range {
             let head = targetHeads[t]
             let target = targets.baseAddress! + t  // read in place: `target.pointee.field`
             let subchannels = firstSubchannel[t]..<firstSubchannel[t + 1]
@@ -310,8 +363,8 @@ struct TargetFamiliesWriter: ~Copyable {
                     lines.write(name, head, stateLabels[s], target.pointee.state.index == s ? 1 : 0, into: &w)
                 }
             case .channelTransitions:
-                let counts = target.pointee.channelTransitions.counts
-                for s in 0..<stateCount { lines.write(name, head, toLabels[s], counts[s], into: &w) }
+                let counts = target.pointee.channelTransitions
+                for s in 0..<stateCount { lines.write(name, head, toLabels[s], counts[states[s]], into: &w) }
             case .subchannelState:
                 for k in subchannels {
                     let subchannel = target.pointee.subchannels[subchannelIndex[k]]
@@ -322,8 +375,8 @@ struct TargetFamiliesWriter: ~Copyable {
                 }
             case .subchannelTransitions:
                 for k in subchannels {
-                    let counts = target.pointee.subchannels[subchannelIndex[k]].transitions.counts
-                    for s in 0..<stateCount { lines.write(name, subchannelHeads[k], toLabels[s], counts[s], into: &w) }
+                    let counts = target.pointee.subchannels[subchannelIndex[k]].transitions
+                    for s in 0..<stateCount { lines.write(name, subchannelHeads[k], toLabels[s], counts[states[s]], into: &w) }
                 }
             case .attemptsSucceeded: lines.write(name, head, close, target.pointee.connectionAttemptsSucceeded, into: &w)
             case .attemptsFailed: lines.write(name, head, close, target.pointee.connectionAttemptsFailed, into: &w)

@@ -17,7 +17,8 @@ import SharedBytes
 /// render's snapshot is newer than the scrape, so under constant churn renders do not queue up one per scrape.
 ///
 /// The kept bytes are a ``SharedBuffer``: the HTTP server sends them as they are, without a copy, followed
-/// by the fresh tail.
+/// by the fresh tail. Plain target families too large to keep are not rendered here at all: such scrapes get
+/// a ``MetricsStream`` (``exposition(version:format:arrived:snapshot:)``).
 ///
 /// Thread-safe: one `Mutex`; the target families are rendered under it (others asking meanwhile wait for
 /// that render instead of repeating it).
@@ -31,6 +32,9 @@ public final class TargetFamiliesCache: Sendable {
         var renders = 0
         /// The size of the last render, reserved up front for the next one.
         var lastSize = 4096
+        /// Whether the last plain scrape found the target families too large to keep (then they are not
+        /// rendered ahead for plain scrapes either).
+        var streaming = false
 
         /// Makes the kept bytes those of `version`, unless they are newer than the request (rendered from
         /// a snapshot taken after it `arrived`: a scrape that queued behind a render takes that render).
@@ -44,7 +48,11 @@ public final class TargetFamiliesCache: Sendable {
         }
 
         mutating func render(_ snapshot: MetricsSnapshot, _ format: ExpositionFormat) -> [SharedBuffer] {
-            let parts = MetricsRenderer.renderTargetFamilies(snapshot, format: format, expectedSize: lastSize)
+            render(TargetFamiliesWriter(snapshot), format)
+        }
+
+        mutating func render(_ writer: borrowing TargetFamiliesWriter, _ format: ExpositionFormat) -> [SharedBuffer] {
+            let parts = MetricsRenderer.renderTargetFamilies(writer, format: format, expectedSize: lastSize)
             lastSize = parts.reduce(0) { $0 + $1.count }
             renders += 1
             return parts
@@ -80,11 +88,53 @@ public final class TargetFamiliesCache: Sendable {
         }
     }
 
+    /// What a plain scrape is answered with.
+    public enum Exposition: Sendable {
+        /// The kept target families followed by a fresh tail.
+        case parts([SharedBuffer])
+        /// The whole exposition of one snapshot, written as it is sent (nothing kept).
+        case stream(MetricsStream)
+    }
+
     private let state = Mutex(State())
     private let gzipLevel: Int32
+    /// Target families expected to be at least this large are streamed to plain scrapes, not kept.
+    private let streamingThreshold: Int
 
-    public init(gzipLevel: Int32 = 1) {
+    /// Target families of at least `streamingThreshold` bytes (8 MiB: about 2,000 single-address targets) are
+    /// not kept for plain scrapes but streamed (``exposition(version:format:arrived:snapshot:)``). Below it,
+    /// keeping them is cheap in memory and makes a scrape of an unchanged pool a matter of sending them; above
+    /// it, rendering them whole into fresh memory cost more than writing them and holding them cost kilobytes
+    /// per target. Gzip scrapes keep the compressed bytes (about 1/40 of the text) at any size.
+    public init(gzipLevel: Int32 = 1, streamingThreshold: Int = 8 << 20) {
         self.gzipLevel = gzipLevel
+        self.streamingThreshold = streamingThreshold
+    }
+
+    /// The exposition for a plain scrape in `format`: the kept target families of `version` (rendered and kept
+    /// now from `snapshot(true)` when they are not) and a fresh tail (from `snapshot(false)` on a hit), or, when
+    /// the target families are expected to reach the streaming threshold, a stream of `snapshot(true)`.
+    public func exposition(
+        version: UInt64, format: ExpositionFormat, arrived: ContinuousClock.Instant = .now,
+        snapshot: (_ withTargets: Bool) -> MetricsSnapshot
+    ) -> Exposition {
+        var fresh: MetricsSnapshot?
+        let threshold = streamingThreshold
+        // `.parts` holds the target families alone until the tail is added, outside the lock.
+        let outcome: Exposition = state.withLock { state in
+            state.start(version, arrived: arrived)
+            if let kept = state.rendered[format] { return .parts(kept) }
+            let taken = snapshot(true)
+            fresh = taken
+            let writer = TargetFamiliesWriter(taken)
+            state.streaming = writer.estimatedSize >= threshold
+            if state.streaming { return .stream(MetricsStream(writer, taken, format: format)) }
+            let parts = state.render(writer, format)
+            state.rendered[format] = parts
+            return .parts(parts)
+        }
+        guard case .parts(let targets) = outcome else { return outcome }
+        return .parts(targets + [Self.tail(fresh ?? snapshot(false), format).sharedBuffer()])
     }
 
     /// How many times the target families have been rendered (for tests).
@@ -134,14 +184,14 @@ public final class TargetFamiliesCache: Sendable {
     }
 
     /// Renders (and with `gzip` compresses) the target families of `version` ahead of the next scrape, unless
-    /// they are kept already; `snapshot` must carry the targets.
+    /// they are kept already or plain scrapes of this pool are streamed; `snapshot` must carry the targets.
     public func prepare(version: UInt64, format: ExpositionFormat, gzip: Bool, snapshot: () -> MetricsSnapshot) {
         let level = gzipLevel
         state.withLock { state in
             state.start(version, arrived: .now)
             if gzip {
                 _ = state.gzipPrefix(format, level: level, snapshot)
-            } else {
+            } else if !state.streaming {
                 _ = state.targetFamilies(format, snapshot)
             }
         }

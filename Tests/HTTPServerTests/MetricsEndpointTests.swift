@@ -11,8 +11,12 @@ import SharedBytes
 /// rendered per scrape.
 @Suite struct MetricsEndpointTests {
     final class Fixture: Sendable {
-        let cache = TargetFamiliesCache()
+        let cache: TargetFamiliesCache
         let version = Atomic<UInt64>(1)
+
+        init(streamingThreshold: Int = 8 << 20) {
+            cache = TargetFamiliesCache(streamingThreshold: streamingThreshold)
+        }
 
         func snapshot(_ version: UInt64) -> MetricsSnapshot {
             MetricsSnapshot.synthetic(version: version, targets: 20, subchannelsPerTarget: 2)
@@ -29,11 +33,40 @@ import SharedBytes
                     headers.add("Content-Encoding", "gzip")
                     return HTTPResponse(status: 200, headers: headers, parts: zipped)
                 }
-                let (targets, rest) = self.cache.render(version: version, format: format) { _ in self.snapshot(version) }
-                return HTTPResponse(status: 200, headers: headers, parts: targets + [rest])
+                switch self.cache.exposition(version: version, format: format, snapshot: { _ in self.snapshot(version) }) {
+                case .parts(let parts): return HTTPResponse(status: 200, headers: headers, parts: parts)
+                case .stream(let stream): return HTTPResponse(status: 200, headers: headers, stream: stream.read(into:))
+                }
             }
             return router
         }
+    }
+
+    /// Above the streaming threshold a plain scrape is written as it is sent, chunked, from a fresh snapshot
+    /// each time: nothing is rendered whole or kept. Gzip scrapes still keep their compressed bytes.
+    @Test func largeExpositionsAreStreamedNotKept() throws {
+        let fixture = Fixture(streamingThreshold: 1)
+        let server = try HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, threadCount: 2),
+                                    router: fixture.router)
+        defer { server.stop() }
+
+        for format in ExpositionFormat.allCases {
+            let accept = format == .openMetrics ? ["Accept: application/openmetrics-text; version=1.0.0"] : []
+            let streamed = try RawHTTPClient.request("GET", "/metrics", port: server.port, headers: accept)
+            #expect(streamed.status == 200)
+            #expect(streamed.chunked)
+            #expect(streamed.header("Content-Length") == nil)
+            #expect(streamed.body == MetricsRenderer.render(fixture.snapshot(1), format: format))
+        }
+        #expect(fixture.cache.renderCount == 0)
+
+        let head = try RawHTTPClient.request("HEAD", "/metrics", port: server.port)
+        #expect(head.status == 200)
+        #expect(head.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
+
+        let zipped = try RawHTTPClient.request("GET", "/metrics", port: server.port, headers: ["Accept-Encoding: gzip"])
+        #expect(zipped.header("Content-Encoding") == "gzip")
+        #expect(fixture.cache.renderCount == 1)
     }
 
     @Test func scrapesNegotiateAndReuseTheCachedBody() throws {

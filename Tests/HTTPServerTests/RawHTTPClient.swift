@@ -12,6 +12,8 @@ final class RawHTTPClient {
         var status: Int
         var headers: [(String, String)]
         var body: [UInt8]
+        /// Whether the body came with `Transfer-Encoding: chunked`.
+        var chunked = false
 
         func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
@@ -127,13 +129,50 @@ final class RawHTTPClient {
             response.body = Array(buffer[0..<length])
             buffer.removeFirst(length)
         } else if response.header("Transfer-Encoding")?.lowercased() == "chunked" {
-            throw ClientError(description: "chunked responses are not expected here")
+            response.body = try readChunkedBody()
+            response.chunked = true
         } else {
             while try fill() {}
             response.body = buffer
             buffer = []
         }
         return response
+    }
+
+    /// The body of a chunked response: chunks of `SIZE-IN-HEX CRLF bytes CRLF` up to a chunk of size 0, then
+    /// (no trailer fields) a last CRLF.
+    private func readChunkedBody() throws -> [UInt8] {
+        var body: [UInt8] = []
+        while true {
+            let sizeLine = try readLine()
+            guard let size = Int(sizeLine.split(separator: ";")[0], radix: 16) else {
+                throw ClientError(description: "bad chunk size line \(sizeLine)")
+            }
+            if size == 0 {
+                guard try readLine().isEmpty else { throw ClientError(description: "unexpected trailer field") }
+                return body
+            }
+            while buffer.count < size + 2 {
+                guard try fill() else { throw ClientError(description: "connection closed inside a chunk") }
+            }
+            guard buffer[size] == UInt8(ascii: "\r"), buffer[size + 1] == UInt8(ascii: "\n") else {
+                throw ClientError(description: "chunk of \(size) bytes not followed by CRLF")
+            }
+            body += buffer[0..<size]
+            buffer.removeFirst(size + 2)
+        }
+    }
+
+    private func readLine() throws -> String {
+        let crlf: [UInt8] = Array("\r\n".utf8)
+        while true {
+            if let end = firstRange(of: crlf) {
+                let line = String(decoding: buffer[0..<end], as: UTF8.self)
+                buffer.removeFirst(end + 2)
+                return line
+            }
+            guard try fill() else { throw ClientError(description: "connection closed inside a line") }
+        }
     }
 
     private func firstRange(of needle: [UInt8]) -> Int? {

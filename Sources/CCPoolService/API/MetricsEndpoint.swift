@@ -11,6 +11,10 @@ import SharedBytes
 /// cached by a version that folded in the clock, so that every scrape more than a second after the last one
 /// re-rendered, and re-compressed, megabytes.)
 ///
+/// A pool whose target families reach the cache's streaming threshold (tens of megabytes at 15,000 targets)
+/// gets plain scrapes written as they are sent instead (``TargetFamiliesCache/Exposition/stream(_:)``):
+/// rendering that much into fresh memory took longer than writing it, and keeping it cost kilobytes per target.
+///
 /// After a pool-wide change, a ``MetricsWarmer`` renders the target families for the variants scrapers use
 /// once the pool is quiet again, so the next scrape finds them kept.
 struct MetricsEndpoint: Sendable {
@@ -42,8 +46,12 @@ struct MetricsEndpoint: Sendable {
             headers.add("Content-Encoding", "gzip")
             return HTTPResponse(status: 200, headers: headers, parts: zipped)
         }
-        let (targets, rest) = targetFamilies.render(version: version, format: format, snapshot: snapshot)
-        return HTTPResponse(status: 200, headers: headers, parts: targets + [rest])
+        switch targetFamilies.exposition(version: version, format: format, snapshot: snapshot) {
+        case .parts(let parts):
+            return HTTPResponse(status: 200, headers: headers, parts: parts)
+        case .stream(let stream):
+            return HTTPResponse(status: 200, headers: headers, stream: stream.read(into:))
+        }
     }
 
     /// Everything `/metrics` shows; `withTargets: false` leaves the targets out (the process-wide
