@@ -46,9 +46,9 @@ public final class TargetStats: Sendable {
         public var state: ConnectivityState = .idle
         public var since: Date
         public var lbPolicy: String
-        public var subchannels: [SubchannelID: Subchannel] = [:]
+        public var subchannels: SmallMap<SubchannelID, Subchannel> = [:]
         public var channelTransitions = StateCounts()
-        public var addressSeries: [String: AddressSeries] = [:]
+        public var addressSeries: SmallMap<String, AddressSeries> = [:]
         public var attemptsSucceeded: UInt64 = 0
         public var attemptsFailed: UInt64 = 0
         public var disconnections: [DisconnectReason: UInt64] = [:]

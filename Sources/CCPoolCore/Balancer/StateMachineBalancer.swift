@@ -9,8 +9,8 @@ import NIOCore
 final class StateMachineBalancer<Machine: BalancerStateMachine>: Balancer {
     private var machine: Machine
     private let helper: any BalancerHelper
-    private var subConns: [SubConnKey: any SubConn] = [:]
-    private var keys: [ObjectIdentifier: SubConnKey] = [:]
+    private var subConns: SmallMap<SubConnKey, any SubConn> = [:]
+    private var keys: SmallMap<ObjectIdentifier, SubConnKey> = [:]
     private var timers: [BalancerTimer: Scheduled<Void>] = [:]
     /// The legacy v1 balancer behind the adapter, for the `legacy*` actions.
     private let legacy: LegacyBridge?

@@ -44,7 +44,7 @@ public struct PickFirstStateMachine: BalancerStateMachine {
     public private(set) var state: ConnectivityState = .connecting
     /// Addresses in the order they are tried.
     private(set) var addresses: [Address] = []
-    private var entries: [Address: Entry] = [:]
+    private var entries: SmallMap<Address, Entry> = [:]
     /// The address of the pass being tried now; `addresses.count` once the pass ran past the end.
     private var index = 0
     /// Until the first pass ends in failure; then TRANSIENT_FAILURE is sticky.
