@@ -69,7 +69,7 @@ public final class TargetStats: Sendable {
         }
 
         /// Open transports: subchannels with a live connection.
-        public var openConnections: Int { subchannels.values.filter { $0.connectedAddress != nil }.count }
+        public var openConnections: Int { subchannels.reduce(0) { $0 + ($1.value.connectedAddress == nil ? 0 : 1) } }
     }
 
     public static let connectBounds: [Double] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]

@@ -13,17 +13,22 @@ public struct SmallMap<Key: Hashable, Value> {
     public typealias Element = (key: Key, value: Value)
 
     /// Above this many entries the map becomes a `Dictionary` (and stays one).
+    @inlinable
     public static var arrayLimit: Int { 8 }
 
-    fileprivate enum Storage {
+    @usableFromInline
+    enum Storage {
         case array([Element])
         case dictionary([Key: Value])
     }
 
-    private var storage = Storage.array([])
+    @usableFromInline
+    var storage = Storage.array([])
 
+    @inlinable
     public init() {}
 
+    @inlinable
     public var count: Int {
         switch storage {
         case .array(let entries): entries.count
@@ -31,15 +36,19 @@ public struct SmallMap<Key: Hashable, Value> {
         }
     }
 
+    @inlinable
     public var isEmpty: Bool { count == 0 }
 
-    /// The values, in iteration order.
-    public var values: [Value] { map(\.value) }
+    /// The values, in iteration order (a view: nothing is copied).
+    @inlinable
+    public var values: LazyMapSequence<SmallMap, Value> { lazy.map(\.value) }
 
-    /// The keys, in iteration order.
-    public var keys: [Key] { map(\.key) }
+    /// The keys, in iteration order (a view: nothing is copied).
+    @inlinable
+    public var keys: LazyMapSequence<SmallMap, Key> { lazy.map(\.key) }
 
     /// The value for `key`; setting nil removes the entry.
+    @inlinable
     public subscript(key: Key) -> Value? {
         get {
             switch storage {
@@ -72,11 +81,13 @@ public struct SmallMap<Key: Hashable, Value> {
     }
 
     /// The value for `key`, or `defaultValue` (which a modification stores).
+    @inlinable
     public subscript(key: Key, default defaultValue: @autoclosure () -> Value) -> Value {
         get { self[key] ?? defaultValue() }
         set { self[key] = newValue }
     }
 
+    @inlinable
     @discardableResult
     public mutating func removeValue(forKey key: Key) -> Value? {
         let old = self[key]
@@ -87,15 +98,23 @@ public struct SmallMap<Key: Hashable, Value> {
 
 extension SmallMap: Sequence {
     public struct Iterator: IteratorProtocol {
-        fileprivate var array: IndexingIterator<[Element]>?
-        fileprivate var dictionary: Dictionary<Key, Value>.Iterator?
+        @usableFromInline var array: IndexingIterator<[Element]>?
+        @usableFromInline var dictionary: Dictionary<Key, Value>.Iterator?
 
+        @inlinable
+        init(array: IndexingIterator<[Element]>?, dictionary: Dictionary<Key, Value>.Iterator?) {
+            self.array = array
+            self.dictionary = dictionary
+        }
+
+        @inlinable
         public mutating func next() -> Element? {
             if array != nil { return array!.next() }
             return dictionary?.next().map { (key: $0.key, value: $0.value) }
         }
     }
 
+    @inlinable
     public func makeIterator() -> Iterator {
         switch storage {
         case .array(let entries): Iterator(array: entries.makeIterator(), dictionary: nil)
@@ -105,6 +124,7 @@ extension SmallMap: Sequence {
 }
 
 extension SmallMap: ExpressibleByDictionaryLiteral {
+    @inlinable
     public init(dictionaryLiteral elements: (Key, Value)...) {
         for (key, value) in elements { self[key] = value }
     }
@@ -115,6 +135,7 @@ extension SmallMap.Storage: Sendable where Key: Sendable, Value: Sendable {}
 
 extension SmallMap: Equatable where Value: Equatable {
     /// The same keys with equal values, whatever the order or the storage.
+    @inlinable
     public static func == (lhs: SmallMap, rhs: SmallMap) -> Bool {
         lhs.count == rhs.count && lhs.allSatisfy { rhs[$0.key] == $0.value }
     }
@@ -122,6 +143,7 @@ extension SmallMap: Equatable where Value: Equatable {
 
 extension SmallMap: Hashable where Value: Hashable {
     /// Order-independent, as `Dictionary`'s.
+    @inlinable
     public func hash(into hasher: inout Hasher) {
         var combined = 0
         for (key, value) in self {
