@@ -20,7 +20,7 @@ struct MigrateCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The SQLite database file (default: the configured database, else ./ccpool.db).")
+    @Option(name: .long, help: "The SQLite database file (default: $CCPOOL_DATABASE, else ./ccpool.db; it reads no config file).")
     var database: String?
 
     @Option(name: .long, help: "Seconds between progress reports (default: 0.25 on a terminal, 2 otherwise).")
