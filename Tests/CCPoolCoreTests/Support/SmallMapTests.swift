@@ -3,18 +3,6 @@ import Testing
 
 /// `SmallMap` behaves as a `Dictionary` with the same operations, below, across and above its array limit.
 @Suite struct SmallMapTests {
-    /// SplitMix64, so that a failing run is reproducible from its seed.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     enum Operation: CustomStringConvertible {
         case set(Int, Int), remove(Int), add(Int, Int), removeValue(Int)
         var description: String {
@@ -29,7 +17,7 @@ import Testing
 
     @Test func behavesAsADictionary() {
         for seed in UInt64(1)...200 {
-            var random = Seeded(state: seed)
+            var random = SeededRandomSource(seed: seed)  // reproducible from the seed
             var map: SmallMap<Int, Int> = [:]
             var model: [Int: Int] = [:]
             var done: [Operation] = []
