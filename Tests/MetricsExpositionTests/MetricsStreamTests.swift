@@ -17,9 +17,10 @@ import Testing
 
     static func drain(_ stream: MetricsStream, readSizes: () -> Int) -> [UInt8] {
         var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 18)
         while true {
-            var chunk = [UInt8](repeating: 0, count: readSizes())
-            let n = chunk.withUnsafeMutableBytes { stream.read(into: $0) }
+            let size = readSizes()
+            let n = chunk.withUnsafeMutableBytes { stream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<size])) }
             if n == 0 { return out }
             out += chunk[..<n]
         }
@@ -37,16 +38,18 @@ import Testing
     }
 
     /// Random pools (targets, subchannels per target, with or without the subchannel series) read in random
-    /// slices, from one byte to more than a step.
+    /// slices, from one byte to more than a step (64 KiB).
     @Test func randomPoolsAndReadSizes() {
         for seed in UInt64(1)...40 {
             var random = Seeded(state: seed)
+            // Tiny reads only over small pools: a debug build takes a call per read, and a slow test starves
+            // the timing-sensitive ones running beside it. 40 targets × 3 subchannels still span several steps.
+            let largest = [1, 7, 4096, 200_000].randomElement(using: &random)!
             var snapshot = MetricsSnapshot.synthetic(
-                targets: Int.random(in: 0...300, using: &random),
+                targets: Int.random(in: 0...(largest < 4096 ? 4 : 40), using: &random),
                 subchannelsPerTarget: Int.random(in: 0...3, using: &random))
             snapshot.subchannelSeries = Bool.random(using: &random)
             let format = ExpositionFormat.allCases.randomElement(using: &random)!
-            let largest = [1, 7, 4096, 200_000].randomElement(using: &random)!
             let streamed = Self.drain(MetricsStream(snapshot, format: format)) { Int.random(in: 1...largest, using: &random) }
             let rendered = MetricsRenderer.render(snapshot, format: format)
             let firstDifference = zip(streamed, rendered).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(streamed.count, rendered.count)
