@@ -83,7 +83,9 @@ def cpu_seconds(pid: int) -> float:
 class Driver:
     """Open-loop load: starts `make_path()` GETs at a fixed rate until `stop` is set, each on one of
     `workers` threads (a slow answer does not delay the next request); keeps statuses and latencies.
-    A request whose slot comes while every worker is busy is counted in `skipped`."""
+    A request whose slot comes while every worker is busy is counted in `skipped`. A 503 `overloaded`
+    (ccpool's designed refusal of expensive work beyond its reader count, with Retry-After) is kept apart
+    in `refused`: the caller bounds how many there may be; every other non-200 is an error."""
 
     def __init__(self, port: int, rate: float, make_path, stop: threading.Event, headers=None, workers: int = 32):
         self.port, self.rate, self.make_path, self.stop, self.headers = port, rate, make_path, stop, headers
@@ -91,6 +93,7 @@ class Driver:
         self.errors: list[str] = []
         self.bytes = 0
         self.skipped = 0
+        self.refused: list[str] = []
         self.lock = threading.Lock()
         self.slots = threading.Semaphore(workers)
         self.thread = threading.Thread(target=self.run, daemon=True)
@@ -110,7 +113,9 @@ class Driver:
             with self.lock:
                 self.latencies.append(r.elapsed)
                 self.bytes += len(r.body)
-                if r.status != 200:
+                if r.status == 503 and '"overloaded"' in r.text and r.headers.get("retry-after"):
+                    self.refused.append(path)
+                elif r.status != 200:
                     self.errors.append(f"{path} -> {r.status} {r.text[:120]}")
         except (OSError, http.client.HTTPException) as error:
             with self.lock:
@@ -207,7 +212,11 @@ def test_scenario_11_load(make_backend, make_ccpool, make_prometheus, record):
            f"OpenMetrics {scrapers[1].summary(ran)}")
     record(label, "history/availability queries",
            f"{sum(len(d.latencies) for d in queriers) / ran:.1f}/s; {queriers[0].summary(ran)}")
+    refused = [p for d in queriers for p in d.refused]
+    queries = sum(len(d.latencies) for d in queriers)
     record(label, "error responses", len(errors))
+    record(label, "history/availability queries refused as overloaded (503, Retry-After)",
+           f"{len(refused)} of {queries}")
     rss_end, rss_max = rss[-1][1], max(v for _, v in rss)
     levels = rss_quarter_levels(rss, SECONDS)
     record(label, "RSS by quarter of the run (median of each) / max",
@@ -221,6 +230,9 @@ def test_scenario_11_load(make_backend, make_ccpool, make_prometheus, record):
     record(label, "RSS after load, quiescent", f"{pool.rss_bytes() / 2**20:.1f} MiB")
     record(label, "ccpool CPU during the run", f"{(cpu_seconds(pool.pid) - cpu_start) / ran:.2f} cores")
     assert errors == [], f"{len(errors)} error responses, e.g. {errors[:5]}"
+    # More history queries than readers at once are refused by design; under this open-loop burst on two
+    # busy cores that happens now and then, but it must stay rare and be the only 5xx ccpool answers.
+    assert len(refused) <= 0.01 * queries, f"{len(refused)} of {queries} queries refused as overloaded: {refused[:5]}"
     # The offered rates are recorded above as achieved; on a machine shared with other jobs they can
     # fall short without a ccpool fault, so only a real load (half the rate) is required here.
     assert sum(len(d.latencies) for d in scrapers) >= 0.5 * SCRAPES_PER_SECOND * ran, "scrape load not applied"
@@ -236,4 +248,5 @@ def test_scenario_11_load(make_backend, make_ccpool, make_prometheus, record):
     window = int(ran) + 5
     assert prom.scalar(f'min_over_time(up{{job="ccpool"}}[{window}s])') == 1
     assert prom.scalar(f'count_over_time(up{{job="ccpool"}}[{window}s])') >= 0.8 * ran
-    assert prom.scalar("sum(ccpool_http_requests_total{code=~\"5..\"})") in (None, 0)
+    served_5xx = prom.scalar("sum(ccpool_http_requests_total{code=~\"5..\"})") or 0
+    assert served_5xx <= len(refused), f"ccpool counted {served_5xx} 5xx answers, only {len(refused)} overloaded refusals"
