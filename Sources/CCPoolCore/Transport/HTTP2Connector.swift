@@ -24,6 +24,41 @@ public struct HTTP2Connector: SubchannelConnector {
     /// busy connection still reaches 64 KiB reads).
     static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536)
 
+    /// NIOHTTP2's flood guards, at NIO's own rates over a tenth of its window: at most 20 control frames
+    /// (PING, SETTINGS, PRIORITY, ...), 20 RST_STREAMs and 20 stream errors from the server in any 3 s,
+    /// where NIO's defaults allow 200 in 30 s. Each guard keeps a ring of timestamps sized to its count,
+    /// allocated with the connection: at 200 that was 3 × 1.6 KiB, a sixth of an idle connection's heap.
+    /// A pooled connection sees a handful of such frames a minute (SETTINGS, keepalive PING ACKs, at most
+    /// one health stream at a time), so the lower burst allowance costs nothing but a flooding peer's
+    /// connection, which is closed as before (docs/connection.md, "Subchannels" 9).
+    static let floodLimit = (count: 20, window: TimeAmount.seconds(3))
+
+    static let streamConfiguration: NIOHTTP2Handler.StreamConfiguration = {
+        var configuration = NIOHTTP2Handler.StreamConfiguration()
+        configuration.streamResetFrameRateLimit.maximumCount = floodLimit.count
+        configuration.streamResetFrameRateLimit.windowLength = floodLimit.window
+        configuration.streamErrorRateLimit.maximumCount = floodLimit.count
+        configuration.streamErrorRateLimit.windowLength = floodLimit.window
+        return configuration
+    }()
+
+    private static let plainConnectionConfiguration = connectionConfiguration(keepalive: nil)
+
+    /// The control-frame guard also counts the ACKs of our own keepalive PINGs (one in flight at a time), so
+    /// a keepalive gets an allowance for them on top: our own PINGs never trip it. The allowance is
+    /// reckoned at one PING per millisecond at most, which bounds the guard's ring at ~3,000 entries.
+    static func connectionConfiguration(keepalive: KeepaliveConfiguration?) -> NIOHTTP2Handler.ConnectionConfiguration {
+        var configuration = NIOHTTP2Handler.ConnectionConfiguration()
+        var count = floodLimit.count
+        if let keepalive {
+            let interval = max(keepalive.time.nanoseconds, 1_000_000)
+            count += Int((floodLimit.window.nanoseconds + interval - 1) / interval) + 1
+        }
+        configuration.controlFrameRateLimit.maximumCount = count
+        configuration.controlFrameRateLimit.windowLength = floodLimit.window
+        return configuration
+    }
+
     /// - Parameter tls: TLS for every connection of this connector, or nil for plaintext.
     public init(tls: TLSClientContext? = nil) {
         self.tls = tls
@@ -40,6 +75,8 @@ public struct HTTP2Connector: SubchannelConnector {
         let boundConnection = NIOLoopBound(connection, eventLoop: eventLoop)
         let tls = self.tls
         let timeout = max(deadline - eventLoop.now, .milliseconds(1))
+        let connectionConfiguration =
+            keepalive == nil ? Self.plainConnectionConfiguration : Self.connectionConfiguration(keepalive: keepalive)
 
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout)
@@ -53,8 +90,8 @@ public struct HTTP2Connector: SubchannelConnector {
                     }
                     _ = try sync.configureHTTP2Pipeline(
                         mode: .client,
-                        connectionConfiguration: .init(),
-                        streamConfiguration: .init(),
+                        connectionConfiguration: connectionConfiguration,
+                        streamConfiguration: Self.streamConfiguration,
                         inboundStreamInitializer: { $0.close() }
                     )
                     try sync.addHandler(ConnectionHandler(connection: boundConnection.value, keepalive: keepalive))

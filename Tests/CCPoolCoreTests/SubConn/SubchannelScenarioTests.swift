@@ -189,9 +189,37 @@ struct SubchannelScenarioTests {
             keepalive: KeepaliveConfiguration(time: .milliseconds(20), timeout: .seconds(5)))
         try await harness.connect()
         try await harness.recorder.waitForTransitions(2)
-        // Five answered ping rounds, each well inside the timeout, must not disturb READY.
-        try await waitUntil { server.pingsReceived >= 5 }
+        // Answered ping rounds, each well inside the timeout, must not disturb READY. 160 rounds at 20 ms span
+        // more than one window of the connection's control-frame flood guard (20 frames in 3 s), which
+        // counts their ACKs too: the allowance for our own keepalive keeps it from closing the connection.
+        try await waitUntil(timeout: .seconds(30)) { server.pingsReceived >= 160 }
         #expect(harness.recorder.moves == ["IDLE→CONNECTING", "CONNECTING→READY"])
+        try await harness.shutdown()
+    }
+
+    @Test("a server flooding control frames loses the connection; a few PINGs do not")
+    func controlFrameFlood() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let harness = try await SubchannelHarness.make(addresses: [server.address])
+        try await harness.connect()
+        try await harness.recorder.waitForTransitions(2)
+
+        // Ten PINGs (twelve control frames with the SETTINGS exchange) are inside the guard of 20 in 3 s:
+        // every one is answered and the connection stays READY.
+        try await server.sendPings(10)
+        try await waitUntil { server.pingAcksReceived >= 10 }
+        #expect(harness.recorder.moves == ["IDLE→CONNECTING", "CONNECTING→READY"])
+
+        // A burst of 25 is more than the guard allows in any window: NIOHTTP2 refuses it and the
+        // connection closes.
+        try await server.sendPings(25)
+        try await harness.recorder.waitForTransitions(3)
+        #expect(harness.recorder.moves == ["IDLE→CONNECTING", "CONNECTING→READY", "READY→IDLE"])
+        let lost = harness.recorder.transitions[2]
+        #expect(lost.disconnectReason == .socketError)
+        #expect(lost.reason.contains("HTTP/2 protocol error"))
+        #expect(server.pingAcksReceived < 35)
         try await harness.shutdown()
     }
 

@@ -35,6 +35,7 @@ final class TestServer: Sendable {
     private let state: Mutex<State>
     private let blackhole = Atomic<Bool>(false)
     private let pings = Atomic<Int>(0)
+    private let pingAcks = Atomic<Int>(0)
     /// The health service every HTTP/2 stream is served by.
     let health = TestHealthService()
 
@@ -95,6 +96,9 @@ final class TestServer: Sendable {
     /// PING frames received (and answered by NIOHTTP2) so far.
     var pingsReceived: Int { pings.load(ordering: .relaxed) }
     fileprivate func countPing() { pings.add(1, ordering: .relaxed) }
+    /// ACKs of the server's own PINGs (``sendPings(_:)``) received so far.
+    var pingAcksReceived: Int { pingAcks.load(ordering: .relaxed) }
+    fileprivate func countPingAck() { pingAcks.add(1, ordering: .relaxed) }
 
     private func initialize(_ channel: any Channel) throws {
         let behaviour = state.withLock { state in
@@ -136,6 +140,17 @@ final class TestServer: Sendable {
             let frame = HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: .rootStream, errorCode: code, opaqueData: data))
             try await channel.writeAndFlush(frame)
             if thenClose { try? await channel.close() }
+        }
+    }
+
+    /// Sends `count` PING frames at once (one flush) on every open connection.
+    func sendPings(_ count: Int) async throws {
+        for channel in openChannels() {
+            let frames = (0..<count).map {
+                HTTP2Frame(streamID: .rootStream, payload: .ping(HTTP2PingData(withInteger: UInt64($0)), ack: false))
+            }
+            for frame in frames.dropLast() { channel.write(frame, promise: nil) }
+            if let last = frames.last { try await channel.writeAndFlush(last) }
         }
     }
 
@@ -186,14 +201,16 @@ private final class BlackholeHandler: ChannelInboundHandler, Sendable {
     }
 }
 
-/// Counts the client's PINGs (NIOHTTP2 forwards root-stream frames after answering them).
+/// Counts the client's PINGs and its ACKs of the server's (NIOHTTP2 forwards root-stream frames after
+/// answering them).
 private final class PingCounter: ChannelInboundHandler, Sendable {
     typealias InboundIn = HTTP2Frame
     let server: TestServer
     init(server: TestServer) { self.server = server }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .ping(_, ack: false) = unwrapInboundIn(data).payload { server.countPing() }
+        guard case .ping(_, let ack) = unwrapInboundIn(data).payload else { return }
+        if ack { server.countPingAck() } else { server.countPing() }
     }
 }
 
