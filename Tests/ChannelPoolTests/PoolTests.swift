@@ -125,6 +125,29 @@ struct PoolTests {
         await pool.shutdown()
     }
 
+    @Test("targetsByName follows every add, change and remove, in name order")
+    func targetsByNameFollowsChanges() async throws {
+        let servers = try await LoopbackServers.start(count: 2)
+        defer { Task { await servers.stop() } }
+        let pool = Pool(configuration: .init(shards: 2), sink: MemoryTransitionSink())
+        let address = "ipv4:\(servers.addresses[0])"
+        func listed() -> [String] { pool.targetsByName().map { "\($0.definition.name)=\($0.definition.uri)" } }
+
+        for name in ["c", "a", "b"] { try await pool.upsert(try Self.target(name, address)) }
+        #expect(listed() == ["a=\(address)", "b=\(address)", "c=\(address)"])
+        #expect(listed() == ["a=\(address)", "b=\(address)", "c=\(address)"])  // the kept list, unchanged
+
+        let other = "ipv4:\(servers.addresses[1])"
+        try await pool.upsert(try Self.target("b", other))
+        #expect(listed() == ["a=\(address)", "b=\(other)", "c=\(address)"])
+
+        #expect(await pool.remove("a"))
+        #expect(listed() == ["b=\(other)", "c=\(address)"])
+        try await pool.upsert(try Self.target("0", address))
+        #expect(listed() == ["0=\(address)", "b=\(other)", "c=\(address)"])
+        await pool.shutdown()
+    }
+
     @Test("a changed service config swaps the balancer; a changed target re-resolves")
     func change() async throws {
         let servers = try await LoopbackServers.start(count: 2)
