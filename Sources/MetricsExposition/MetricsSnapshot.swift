@@ -12,12 +12,30 @@ public enum SecurityLevel: String, Sendable, CaseIterable, Hashable {
 public typealias StateCounters = StateCounts
 
 /// A counter per disconnect reason.
+///
+/// `counts` stays empty (no allocation) until a reason is counted: most targets of a healthy pool never
+/// disconnect, and a snapshot holds one of these per target. Equality and hashing see only the values.
 public struct DisconnectCounters: Sendable, Hashable {
-    public private(set) var counts = [UInt64](repeating: 0, count: DisconnectReason.allCases.count)
+    /// One count per ``DisconnectReason/allCases``, or empty when every count is 0.
+    public private(set) var counts: [UInt64] = []
     public init() {}
     public subscript(reason: DisconnectReason) -> UInt64 {
-        get { counts[reason.index] }
-        set { counts[reason.index] = newValue }
+        get { counts.isEmpty ? 0 : counts[reason.index] }
+        set {
+            if counts.isEmpty {
+                if newValue == 0 { return }
+                counts = [UInt64](repeating: 0, count: DisconnectReason.allCases.count)
+            }
+            counts[reason.index] = newValue
+        }
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        DisconnectReason.allCases.allSatisfy { lhs[$0] == rhs[$0] }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for reason in DisconnectReason.allCases { hasher.combine(self[reason]) }
     }
 }
 

@@ -153,13 +153,21 @@ struct TargetFamiliesWriter: ~Copyable {
         leOfTarget.reserveCapacity(targets.count)
         firstSubchannel.reserveCapacity(targets.count + 1)
         var lastBounds: [Double]?
-        for target in targets {
+        // Read in place, as in writeSamples: iterating would copy every target (and retain all it holds).
+        let targets = self.targets
+        targets.withUnsafeBufferPointer { targets in layOutHeads(of: targets, lastBounds: &lastBounds) }
+        firstSubchannel.append(subchannelHeads.count)
+    }
+
+    private mutating func layOutHeads(of targets: UnsafeBufferPointer<TargetMetrics>, lastBounds: inout [Double]?) {
+        for t in targets.indices {
+            let target = targets.baseAddress! + t  // read in place: `target.pointee.field`
             targetHeads.append(piece { arena in
                 arena.append("{target=\"")
-                arena.appendEscaped(target.name, quotes: true)
+                arena.appendEscaped(target.pointee.name, quotes: true)
                 arena.appendByte(UInt8(ascii: "\""))
             })
-            let bounds = target.connectDuration.bounds
+            let bounds = target.pointee.connectDuration.bounds
             if bounds != lastBounds {
                 lastBounds = bounds
                 leLabels.append((bounds.map(ExpositionWriter.boundLabel) + ["+Inf"]).map { closingLabel("le", $0) })
@@ -168,12 +176,12 @@ struct TargetFamiliesWriter: ~Copyable {
 
             firstSubchannel.append(subchannelHeads.count)
             var seen: Set<String> = []
-            for (index, subchannel) in target.subchannels.enumerated() {
+            for (index, subchannel) in target.pointee.subchannels.enumerated() {
                 // A second subchannel with an address already seen would duplicate the first's series.
-                if target.subchannels.count > 1, !seen.insert(subchannel.address).inserted { continue }
+                if target.pointee.subchannels.count > 1, !seen.insert(subchannel.address).inserted { continue }
                 subchannelHeads.append(piece { arena in
                     arena.append("{target=\"")
-                    arena.appendEscaped(target.name, quotes: true)
+                    arena.appendEscaped(target.pointee.name, quotes: true)
                     arena.append("\",address=\"")
                     arena.appendEscaped(subchannel.address, quotes: true)
                     arena.appendByte(UInt8(ascii: "\""))
@@ -181,7 +189,6 @@ struct TargetFamiliesWriter: ~Copyable {
                 subchannelIndex.append(index)
             }
         }
-        firstSubchannel.append(subchannelHeads.count)
     }
 
     /// Every target family with its samples, and `ccpool_channels` and `ccpool_targets`, in docs/metrics.md's order.

@@ -131,6 +131,25 @@ import Vocabulary
         #expect(small[0].withUnsafeBytes { Array($0) } == Self.rendered(Self.awkward, .prometheusText))
     }
 
+    @Test("disconnect counters hold nothing until a reason is counted; equality and hashing see only values")
+    func disconnectCountersAreLazy() {
+        var counted = DisconnectCounters()
+        #expect(counted.counts.isEmpty)
+        counted[.connectionReset] = 0
+        #expect(counted.counts.isEmpty)
+        for reason in DisconnectReason.allCases { #expect(counted[reason] == 0) }
+
+        counted[.goAway(.enhanceYourCalm)] = 3
+        #expect(counted.counts.count == DisconnectReason.allCases.count)
+        #expect(counted[.goAway(.enhanceYourCalm)] == 3)
+        #expect(counted != DisconnectCounters())
+        counted[.goAway(.enhanceYourCalm)] = 0
+        // All zeros again, though now held: equal to an empty one, and hashed alike.
+        #expect(!counted.counts.isEmpty)
+        #expect(counted == DisconnectCounters())
+        #expect(Set([counted, DisconnectCounters()]).count == 1)
+    }
+
     @Test func escapesLabelValuesOnce() {
         let text = String(decoding: Self.rendered(Self.awkward, .prometheusText), as: UTF8.self)
         #expect(text.contains("ccpool_picks_total{target=\"quote\\\"back\\\\slash\\nnewline\"} "))
