@@ -51,12 +51,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // glibc's <malloc.h> (malloc_trim), for handing the memory of large finished jobs back to the kernel.
+        .systemLibrary(name: "CMalloc"),
         // The service: configuration, the JSON API, the dashboard, replicas, and the wiring of pool, history
         // and HTTP server.
         .target(
             name: "CCPoolService",
             dependencies: [
                 "CCPoolCore", "ChannelPool", "Vocabulary", "HTTPServer", "MetricsExposition", "History", "SharedBytes",
+                "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

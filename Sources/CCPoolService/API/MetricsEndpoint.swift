@@ -22,11 +22,14 @@ struct MetricsEndpoint: Sendable {
     let targetFamilies: TargetFamiliesCache
     let warmer: MetricsWarmer
     let processMetrics = ProcessMetricsSampler()
+    /// Returns the memory of finished streamed scrapes to the kernel.
+    let heapTrimmer: HeapTrimmer
 
     init(runtime: ServiceRuntime) {
         let targetFamilies = TargetFamiliesCache()
         self.runtime = runtime
         self.targetFamilies = targetFamilies
+        self.heapTrimmer = HeapTrimmer(logger: runtime.logger)
         self.warmer = MetricsWarmer(version: { runtime.pool.version }) { format, gzip, version in
             targetFamilies.prepare(version: version, format: format, gzip: gzip) {
                 Self.snapshot(of: runtime, version: version, withTargets: true, process: nil)
@@ -50,7 +53,14 @@ struct MetricsEndpoint: Sendable {
         case .parts(let parts):
             return HTTPResponse(status: 200, headers: headers, parts: parts)
         case .stream(let stream):
-            return HTTPResponse(status: 200, headers: headers, stream: stream.read(into:))
+            // A streamed body is the exposition of a very large pool: its snapshot is tens of megabytes, freed
+            // once the last byte is out.
+            let trimmer = heapTrimmer
+            return HTTPResponse(status: 200, headers: headers) { buffer in
+                let count = stream.read(into: buffer)
+                if count == 0 { trimmer.request() }
+                return count
+            }
         }
     }
 
