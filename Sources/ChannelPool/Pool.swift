@@ -46,7 +46,7 @@ public final class Pool: Sendable {
     private let membershipCounter = Atomic<UInt64>(1)
     /// ``targetsByName()``'s last answer and the membership it was built from: sorting 15,000 names took a
     /// tenth of a /metrics scrape, for a list that rarely changes.
-    private let byName = Mutex<(membership: UInt64, list: [(definition: PoolTarget, stats: TargetStats)])>((0, []))
+    private let byName = Mutex<(membership: UInt64, list: [NamedTarget])>((0, []))
     private let sink: any TransitionSink
     private let wallClock: @Sendable () -> Date
     private let logger: Logger
@@ -200,9 +200,12 @@ public final class Pool: Sendable {
         return PoolSnapshot(version: version, targets: targets)
     }
 
+    /// A target's definition and its live stats.
+    public typealias NamedTarget = (definition: PoolTarget, stats: TargetStats)
+
     /// Every target's definition and live stats, in name order. The stats are read later, each under its
     /// own lock: what `/metrics` needs from 5,000 targets at a fraction of ``snapshot()``.
-    public func targetsByName() -> [(definition: PoolTarget, stats: TargetStats)] {
+    public func targetsByName() -> [NamedTarget] {
         // Loaded before the entries are read, and bumped after they change: a list is never kept under a
         // newer membership than the one it was built from.
         let membership = membershipCounter.load(ordering: .acquiring)

@@ -42,8 +42,6 @@ public struct HTTP2Connector: SubchannelConnector {
         return configuration
     }()
 
-    private static let plainConnectionConfiguration = connectionConfiguration(keepalive: nil)
-
     /// The control-frame guard also counts the ACKs of our own keepalive PINGs (one in flight at a time), so
     /// a keepalive gets an allowance for them on top: our own PINGs never trip it. The allowance is
     /// reckoned at one PING per millisecond at most, which bounds the guard's ring at ~3,000 entries.
@@ -75,8 +73,7 @@ public struct HTTP2Connector: SubchannelConnector {
         let boundConnection = NIOLoopBound(connection, eventLoop: eventLoop)
         let tls = self.tls
         let timeout = max(deadline - eventLoop.now, .milliseconds(1))
-        let connectionConfiguration =
-            keepalive == nil ? Self.plainConnectionConfiguration : Self.connectionConfiguration(keepalive: keepalive)
+        let connectionConfiguration = Self.connectionConfiguration(keepalive: keepalive)
 
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout)

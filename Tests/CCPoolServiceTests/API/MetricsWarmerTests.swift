@@ -12,15 +12,6 @@ import Testing
         func versions() -> [UInt64] { calls.withLock { $0.map(\.2) } }
     }
 
-    /// Polls `condition` until it holds or 10 s pass (the warmer ticks every 100 ms).
-    func eventually(_ condition: () -> Bool) async -> Bool {
-        for _ in 0..<1000 {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     @Test("a settled new version is prepared once, for each variant scrapers asked for")
     func preparesSettledVersions() async {
         let version = Atomic<UInt64>(1)
